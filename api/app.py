@@ -1,0 +1,53 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from sqlalchemy.engine import URL
+
+from api import errors
+from api.ogc import features, tiles
+from gis_core.database import create_pool, database_url
+from gis_core.settings import Settings, get_settings
+from gis_core.tiles import TileCache
+from gis_core.versions import LayerVersions
+from layers import load_catalog
+
+
+def create_app(settings: Settings | None = None, url: URL | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    url = url or database_url(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = await create_pool(url, settings.db_pool_size)
+        await app.state.versions.start(app.state.pool)
+        try:
+            yield
+        finally:
+            await app.state.versions.stop(app.state.pool)
+            await app.state.pool.close()
+
+    app = FastAPI(
+        title="citygis — 東大和市 地理空間情報 API",
+        summary="OGC API – Features and Tiles over the city's PostGIS core",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,  # Swagger UI would load from a CDN; the platform works offline
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.catalog = load_catalog(settings.extra_layer_modules)
+    app.state.versions = LayerVersions()
+    app.state.tile_cache = TileCache(settings.tile_cache_bytes)
+    app.state.extents = {}
+    errors.install(app)
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.include_router(features.router)
+    app.include_router(tiles.router)
+    return app

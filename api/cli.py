@@ -1,0 +1,146 @@
+"""``citygis``: the command line of the platform.
+
+    citygis db up|down|status    the project-owned PostgreSQL + PostGIS cluster under var/
+    citygis migrate              create the database if missing, run the migrations
+    citygis load                 load the city (idempotent)
+    citygis setup                db up + migrate + load
+    citygis import KIND PATH     import an official file format (see `citygis import --help`)
+    citygis serve                serve the APIs and the map on http://127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from gis_core.cluster import ClusterError, LocalCluster
+from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
+from gis_core.settings import get_settings
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if not uses_local_cluster(settings):
+        print("DATABASE_URL is set: the local cluster is not used.")
+        return 0
+    cluster = LocalCluster(settings)
+    if args.action == "up":
+        print("started" if cluster.start() else "already running", "—", cluster.status())
+    elif args.action == "down":
+        print("stopped" if cluster.stop() else "not running")
+    else:
+        print(cluster.status())
+    return 0
+
+
+def _ensure_server() -> None:
+    settings = get_settings()
+    if uses_local_cluster(settings):
+        LocalCluster(settings).start()
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from gis_core.migrate import current_revision, upgrade
+
+    _ensure_server()
+    url = database_url()
+    if ensure_database(url):
+        print(f"created database {url.database}")
+    before = current_revision(url)
+    upgrade(url)
+    after = current_revision(url)
+    print(f"schema at {after}" + ("" if before == after else f" (was {before})"))
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from data.load import load_city
+
+    _ensure_server()
+    results = load_city(progress=not args.quiet)
+    for result in results:
+        print(f"  {result.layer_id:<14} {result.status}"
+              + (f" ({result.count} features)" if result.status == "loaded" else ""))
+    return 0
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    cmd_migrate(args)
+    return cmd_load(args)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from data.importers import IMPORTERS, ImportFailed
+
+    _ensure_server()
+    importer = IMPORTERS[args.kind]
+    try:
+        with psycopg_connect(database_url()) as conn:
+            report = importer(conn, Path(args.path), city_code=args.city_code)
+            conn.commit()
+    except ImportFailed as exc:
+        print(f"import failed, nothing written: {exc}", file=sys.stderr)
+        return 1
+    print(f"{report.layer_id}: {report.imported} imported, {len(report.rejected)} rejected")
+    for row, reason in report.rejected:
+        print(f"  row {row}: {reason}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    _ensure_server()
+    uvicorn.run("api.app:create_app", factory=True, host=args.host or settings.host,
+                port=args.port or settings.port, workers=args.workers, log_level="info",
+                proxy_headers=False)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="citygis", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = root.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="the project-owned PostgreSQL cluster")
+    db.add_argument("action", choices=["up", "down", "status"])
+    db.set_defaults(run=cmd_db)
+    sub.add_parser("migrate", help="create the database and migrate").set_defaults(run=cmd_migrate)
+    for name, run in (("load", cmd_load), ("setup", cmd_setup)):
+        command = sub.add_parser(name, help="load the city" if name == "load" else
+                                 "db up, migrate and load")
+        command.add_argument("--quiet", action="store_true", help="no progress bar")
+        command.set_defaults(run=run)
+    _add_import(sub)
+    serve = sub.add_parser("serve", help="serve the APIs and the map")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=cmd_serve)
+    return root
+
+
+def _add_import(sub: argparse._SubParsersAction) -> None:
+    kinds = ["gsi-shelters", "ksj-p02", "ksj-a31", "osm-roads", "estat-chome"]
+    command = sub.add_parser("import", help="import an official file format into a layer")
+    command.add_argument("kind", choices=kinds)
+    command.add_argument("path")
+    command.add_argument("--city-code", default=get_settings().city_code,
+                         help="keep only this municipality (全国地方公共団体コード)")
+    command.set_defaults(run=cmd_import)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except ClusterError as exc:
+        print(f"citygis: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Typed dependencies: the pool, the caller's roles, the requested layer (access-checked), and
+every OGC query parameter parsed and validated once."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, Path, Query, Request
+
+from api.errors import Forbidden, InvalidParameter, NotFound, Unauthorized
+from gis_core.access import ANONYMOUS, Role
+from gis_core.catalog import Catalog, Field, Layer
+from gis_core.crs import CRS84_URI, OutputCrs, UnknownCrs, bbox_to_storage, parse_crs
+from gis_core.features import FeatureQuery, TimeInterval
+from gis_core.settings import Settings, get_settings
+
+_SETTINGS = get_settings()
+ITEMS_PARAMETERS = frozenset({"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime"})
+
+
+def settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def pool_dep(request: Request) -> asyncpg.Pool:
+    return request.app.state.pool
+
+
+def catalog_dep(request: Request) -> Catalog:
+    return request.app.state.catalog
+
+
+def caller_roles(request: Request) -> frozenset[Role]:
+    """The caller's roles; anonymous callers hold only the public role (accounts: issue 4)."""
+    return getattr(request.state, "roles", ANONYMOUS)
+
+
+SettingsDep = Annotated[Settings, Depends(settings_dep)]
+PoolDep = Annotated[asyncpg.Pool, Depends(pool_dep)]
+CatalogDep = Annotated[Catalog, Depends(catalog_dep)]
+RolesDep = Annotated[frozenset[Role], Depends(caller_roles)]
+
+
+def readable_layer(
+    catalog: CatalogDep,
+    roles: RolesDep,
+    collection_id: Annotated[str, Path(alias="collectionId", description="Layer id")],
+) -> Layer:
+    layer = catalog.get(collection_id)
+    if layer is None:
+        raise NotFound(f"no collection {collection_id!r}", parameter="collectionId")
+    if not layer.may_read(roles):
+        if roles == ANONYMOUS:
+            raise Unauthorized("log in to read this collection", parameter="collectionId")
+        raise Forbidden("your role may not read this collection", parameter="collectionId")
+    return layer
+
+
+LayerDep = Annotated[Layer, Depends(readable_layer)]
+
+
+def parse_bbox(text: str) -> tuple[float, ...]:
+    parts = text.split(",")
+    if len(parts) not in (4, 6):
+        raise InvalidParameter("bbox needs 4 or 6 comma-separated numbers", parameter="bbox")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise InvalidParameter("bbox values must be numbers", parameter="bbox") from None
+    if not all(math.isfinite(v) for v in values):
+        raise InvalidParameter("bbox values must be finite numbers", parameter="bbox")
+    if len(values) == 6:
+        values = [values[0], values[1], values[3], values[4]]
+    if values[0] > values[2] or values[1] > values[3]:
+        raise InvalidParameter("bbox minimum exceeds maximum", parameter="bbox")
+    return tuple(values)
+
+
+def storage_bbox(text: str, crs: OutputCrs) -> tuple[float, float, float, float]:
+    values = parse_bbox(text)
+    if crs.uri == CRS84_URI or (crs.srid == 4326):
+        lon_lat = (values[1], values[0], values[3], values[2]) if crs.north_first else values
+        if not (-180 <= lon_lat[0] <= 180 and -180 <= lon_lat[2] <= 180
+                and -90 <= lon_lat[1] <= 90 and -90 <= lon_lat[3] <= 90):
+            raise InvalidParameter("bbox is outside the coordinate range of its CRS",
+                                   parameter="bbox")
+    try:
+        bounds = bbox_to_storage(values, crs)
+    except Exception:
+        raise InvalidParameter("bbox cannot be transformed from bbox-crs",
+                               parameter="bbox") from None
+    if not all(math.isfinite(v) for v in bounds):
+        raise InvalidParameter("bbox is outside the area of use of bbox-crs", parameter="bbox")
+    return bounds
+
+
+def _parse_instant(text: str) -> datetime | None:
+    if text in ("..", ""):
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidParameter(
+            f"datetime {text!r} is not RFC 3339 (e.g. 2026-04-01T00:00:00Z)", parameter="datetime"
+        ) from None
+    if value.tzinfo is None:
+        raise InvalidParameter("datetime needs a time zone (Z or +09:00)", parameter="datetime")
+    return value
+
+
+def parse_datetime(text: str) -> TimeInterval:
+    if "/" in text:
+        start_text, _, end_text = text.partition("/")
+        start, end = _parse_instant(start_text), _parse_instant(end_text)
+        if start is None and end is None:
+            raise InvalidParameter("datetime interval is open at both ends", parameter="datetime")
+        if start and end and start > end:
+            raise InvalidParameter("datetime interval ends before it starts",
+                                   parameter="datetime")
+        return TimeInterval(start, end)
+    instant = _parse_instant(text)
+    if instant is None:
+        raise InvalidParameter("datetime is empty", parameter="datetime")
+    return TimeInterval(instant, instant)
+
+
+def parse_property_value(field: Field, text: str) -> object:
+    try:
+        match field.type:
+            case "integer":
+                return int(text)
+            case "number":
+                return float(text)
+            case "boolean":
+                return {"true": True, "false": False}[text.lower()]
+            case "date" | "datetime":
+                return datetime.fromisoformat(text.replace("Z", "+00:00"))
+            case _:
+                return text
+    except (ValueError, KeyError):
+        raise InvalidParameter(f"{field.name} must be a {field.type}",
+                               parameter=field.name) from None
+
+
+def output_crs(crs: str | None, parameter: str = "crs") -> OutputCrs:
+    try:
+        return parse_crs(crs or CRS84_URI)
+    except UnknownCrs:
+        raise InvalidParameter(f"unsupported CRS {crs!r}", parameter=parameter) from None
+
+
+def reject_unknown_parameters(request: Request, allowed: frozenset[str]) -> None:
+    for name in request.query_params:
+        if name not in allowed:
+            raise InvalidParameter(f"unknown query parameter {name!r}", parameter=name)
+
+
+def feature_query(
+    request: Request,
+    layer: LayerDep,
+    bbox: Annotated[str | None, Query(
+        description="minx,miny,maxx,maxy in bbox-crs (default CRS84)",
+        examples=["139.42,35.74,139.43,35.75"])] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
+    crs: Annotated[str | None, Query(description="CRS URI of the response")] = None,
+    limit: Annotated[int, Query(ge=1, le=_SETTINGS.max_limit)] = _SETTINGS.default_limit,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    datetime_text: Annotated[str | None, Query(alias="datetime")] = None,
+    f: Annotated[str | None, Query(description="json or html")] = None,
+) -> FeatureQuery:
+    filterable = {fl.name: fl for fl in layer.fields if fl.filterable and fl.expression is None}
+    reject_unknown_parameters(request, ITEMS_PARAMETERS | filterable.keys())
+    filters = tuple(
+        (filterable[name], parse_property_value(filterable[name], value))
+        for name, value in request.query_params.items() if name in filterable
+    )
+    return FeatureQuery(
+        crs=output_crs(crs),
+        limit=limit,
+        offset=offset,
+        bbox=storage_bbox(bbox, output_crs(bbox_crs, "bbox-crs")) if bbox else None,
+        filters=filters,
+        interval=parse_datetime(datetime_text) if datetime_text else None,
+    )
+
+
+FeatureQueryDep = Annotated[FeatureQuery, Depends(feature_query)]

@@ -1,0 +1,116 @@
+"""Every error is an RFC 9457 problem document; one table maps exceptions to statuses."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gis_core.crs import UnknownCrs
+from gis_core.tiles import TileOutOfRange
+
+log = logging.getLogger(__name__)
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """A client-facing error. ``parameter`` names the offending query or path parameter."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, parameter: str | None = None, status: int | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.parameter = parameter
+        self.headers = headers or {}
+        if status is not None:
+            self.status = status
+
+    def body(self, instance: str) -> dict[str, object]:
+        body: dict[str, object] = {
+            "type": f"/problems/{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "instance": instance,
+        }
+        if self.parameter:
+            body["invalid-params"] = [{"name": self.parameter, "reason": self.detail}]
+        return body
+
+
+class InvalidParameter(Problem):
+    slug, title = "invalid-parameter", "Invalid parameter"
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Not allowed for your role"
+
+
+class NotAcceptable(Problem):
+    status, slug, title = 406, "not-acceptable", "Not acceptable"
+
+
+def problem_response(problem: Problem, request: Request) -> JSONResponse:
+    return JSONResponse(
+        problem.body(request.url.path), status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers,
+    )
+
+
+def _validation_problem(exc: RequestValidationError) -> Problem:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": ("query",), "msg": "invalid request"}
+    name = str(first["loc"][-1])
+    problem = InvalidParameter(f"{name}: {first['msg']}", parameter=name)
+    if first["loc"][0] == "path":
+        problem.status = 404 if name.endswith("Id") else 400
+    return problem
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(_validation_problem(exc), request)
+
+    @app.exception_handler(UnknownCrs)
+    async def _crs(request: Request, exc: UnknownCrs) -> JSONResponse:
+        return problem_response(InvalidParameter(f"unsupported CRS {exc}", parameter="crs"),
+                                request)
+
+    @app.exception_handler(TileOutOfRange)
+    async def _tile(request: Request, exc: TileOutOfRange) -> JSONResponse:
+        return problem_response(NotFound(str(exc), parameter=exc.parameter), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        problem = Problem(str(exc.detail), status=exc.status_code)
+        problem.title = HTTPStatus(exc.status_code).phrase
+        problem.slug = problem.title.lower().replace(" ", "-")
+        return problem_response(problem, request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        problem = Problem("The server failed to answer this request.", status=500)
+        problem.slug, problem.title = "internal-error", "Internal server error"
+        return problem_response(problem, request)

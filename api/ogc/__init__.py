@@ -1,0 +1,1 @@
+"""Generic OGC API routers: they serve every layer of the catalog."""

@@ -1,0 +1,210 @@
+"""OGC API – Features Part 1 (Core) and Part 2 (CRS by reference), for every catalog layer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from api.deps import (
+    CatalogDep, FeatureQueryDep, LayerDep, PoolDep, RolesDep, output_crs,
+    reject_unknown_parameters,
+)
+from api.errors import NotFound
+from api.ogc.common import (
+    GEOJSON, HTML, JSON, base_url, link, render, self_links, wants_html,
+)
+from gis_core import features
+from gis_core.catalog import Layer
+from gis_core.crs import CRS84_URI, supported
+
+router = APIRouter(tags=["OGC API - Features"])
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+]
+FeatureId = Annotated[str, Path(alias="featureId")]
+
+
+@router.get("/", summary="Landing page")
+async def landing(request: Request) -> Response:
+    base = base_url(request)
+    settings = request.app.state.settings
+    doc = {
+        "title": f"citygis — {settings.city_name_ja} 地理空間情報 API",
+        "description": f"OGC API – Features and Tiles of {settings.city_name_en}: "
+                       "the city's layers for maps and GIS clients such as QGIS.",
+        "links": [
+            *self_links(request),
+            link(f"{base}/api", "service-desc", "application/vnd.oai.openapi+json;version=3.1",
+                 "API definition (OpenAPI)"),
+            link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
+            link(f"{base}/collections", "data", JSON, "Collections (layers)"),
+            link(f"{base}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", JSON,
+                 "Basemap vector tiles"),
+            link(f"{base}/tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                 JSON, "Tile matrix sets"),
+        ],
+    }
+    return render(request, "landing.html", doc)
+
+
+@router.get("/conformance", summary="Conformance classes")
+async def conformance(request: Request) -> Response:
+    return render(request, "conformance.html", {"conformsTo": CONFORMANCE})
+
+
+@router.get("/api", summary="API definition (OpenAPI)", include_in_schema=False)
+async def api_definition(request: Request) -> Response:
+    return Response(
+        orjson.dumps(request.app.openapi()),
+        media_type="application/vnd.oai.openapi+json;version=3.1",
+    )
+
+
+async def _extent(request: Request, pool: Any, layer: Layer) -> list[float] | None:
+    state = request.app.state
+    version = state.versions.get(layer.id)
+    cached = state.extents.get(layer.id)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    async with pool.acquire() as conn:
+        extent = await features.layer_extent(conn, layer)
+    state.extents[layer.id] = (version, extent)
+    return extent
+
+
+async def _datasets(pool: Any) -> dict[str, dict[str, Any]]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT layer_id, source_ja, source_en, license, attribution, is_sample, "
+            "feature_count, loaded_at FROM dataset"
+        )
+    return {row["layer_id"]: dict(row) for row in rows}
+
+
+def collection_doc(layer: Layer, base: str, extent: list[float] | None,
+                   dataset: dict[str, Any] | None) -> dict[str, Any]:
+    items = f"{base}/collections/{layer.id}/items"
+    doc: dict[str, Any] = {
+        "id": layer.id,
+        "title": layer.title_ja,
+        "description": layer.description_ja,
+        "x-title-en": layer.title_en,
+        "x-description-en": layer.description_en,
+        "keywords": list(layer.keywords),
+        "itemType": "feature",
+        "crs": list(supported()),
+        "storageCrs": CRS84_URI,
+        "links": [
+            link(f"{base}/collections/{layer.id}", "self", JSON, layer.title_ja),
+            link(items, "items", GEOJSON, f"{layer.title_ja} (GeoJSON)"),
+            link(f"{items}?f=html", "items", HTML, f"{layer.title_ja} (HTML)"),
+            link(f"{base}/collections/{layer.id}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/"
+                 "tilesets-vector", JSON, "Vector tiles"),
+        ],
+    }
+    if extent is not None:
+        doc["extent"] = {"spatial": {"bbox": [extent], "crs": CRS84_URI}}
+    if dataset is not None:
+        doc["attribution"] = dataset["attribution"]
+        doc["x-source"] = {"ja": dataset["source_ja"], "en": dataset["source_en"],
+                           "license": dataset["license"], "isSample": dataset["is_sample"],
+                           "loadedAt": dataset["loaded_at"].isoformat()}
+    return doc
+
+
+@router.get("/collections", summary="The layers you may read")
+async def collections(request: Request, catalog: CatalogDep, roles: RolesDep,
+                      pool: PoolDep) -> Response:
+    reject_unknown_parameters(request, frozenset({"f"}))
+    base = base_url(request)
+    datasets = await _datasets(pool)
+    docs = [
+        collection_doc(layer, base, await _extent(request, pool, layer), datasets.get(layer.id))
+        for layer in catalog.readable(roles)
+    ]
+    body = {"links": self_links(request), "collections": docs, "crs": list(supported())}
+    return render(request, "collections.html", body)
+
+
+@router.get("/collections/{collectionId}", summary="One layer")
+async def collection(request: Request, layer: LayerDep, pool: PoolDep) -> Response:
+    reject_unknown_parameters(request, frozenset({"f"}))
+    datasets = await _datasets(pool)
+    doc = collection_doc(layer, base_url(request), await _extent(request, pool, layer),
+                         datasets.get(layer.id))
+    doc["links"] = self_links(request) + doc["links"][1:]
+    return render(request, "collection.html", doc, html_extra={"layer": layer})
+
+
+def _page_links(request: Request, query: features.FeatureQuery, returned: int,
+                matched: int | None) -> list[dict[str, Any]]:
+    links = self_links(request, GEOJSON)
+    more = returned == query.limit and (matched is None or query.offset + returned < matched)
+    if more:
+        href = str(request.url.include_query_params(offset=query.offset + query.limit))
+        links.append(link(href, "next", GEOJSON, "next page"))
+    if query.offset > 0:
+        href = str(request.url.include_query_params(offset=max(0, query.offset - query.limit)))
+        links.append(link(href, "prev", GEOJSON, "previous page"))
+    return links
+
+
+@router.get("/collections/{collectionId}/items", summary="Features of a layer")
+async def items(request: Request, layer: LayerDep, query: FeatureQueryDep,
+                pool: PoolDep) -> Response:
+    cap = request.app.state.settings.exact_count_cap
+    async with pool.acquire() as conn:
+        rows = await features.fetch_items(conn, layer, query)
+        matched = await features.number_matched(conn, layer, query, cap)
+    head: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "numberReturned": len(rows),
+        "links": _page_links(request, query, len(rows), matched),
+    }
+    if matched is not None:
+        head["numberMatched"] = matched
+    crs_header = {"Content-Crs": f"<{query.crs.uri}>"}
+    if wants_html(request):
+        doc = {**head, "features": [orjson.loads(r) for r in rows]}
+        return render(request, "items.html", doc, headers=crs_header, html_extra={"layer": layer})
+    body = orjson.dumps(head)[:-1] + b',"features":[' + ",".join(rows).encode() + b"]}"
+    return Response(body, media_type=GEOJSON, headers=crs_header)
+
+
+@router.get("/collections/{collectionId}/items/{featureId}", summary="One feature")
+async def item(request: Request, layer: LayerDep, pool: PoolDep, feature_id: FeatureId,
+               crs: str | None = None) -> Response:
+    reject_unknown_parameters(request, frozenset({"f", "crs"}))
+    out = output_crs(crs)
+    if not feature_id.isdigit() or len(feature_id) > 18:
+        raise NotFound(f"no feature {feature_id!r} in {layer.id}", parameter="featureId")
+    async with pool.acquire() as conn:
+        text = await features.fetch_feature(conn, layer, int(feature_id), out)
+    if text is None:
+        raise NotFound(f"no feature {feature_id!r} in {layer.id}", parameter="featureId")
+    feature = orjson.loads(text)
+    base = base_url(request)
+    feature["links"] = [
+        *self_links(request, GEOJSON),
+        link(f"{base}/collections/{layer.id}", "collection", JSON, layer.title_ja),
+    ]
+    return render(request, "feature.html", feature, GEOJSON, {"Content-Crs": f"<{out.uri}>"},
+                  html_extra={"layer": layer})

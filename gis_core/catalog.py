@@ -1,0 +1,110 @@
+"""The layer catalog: every published layer is declared once, here, and the OGC API routers,
+tile endpoints and exports are generic over it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gis_core.access import EVERYONE, Role, may
+
+FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
+GeometryType = Literal[
+    "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"
+]
+
+JSON_SCHEMA_TYPES: dict[str, dict[str, str]] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of a layer. ``expression`` is SQL over the table alias ``t`` for computed
+    attributes (e.g. a metric length); plain columns leave it empty."""
+
+    name: str
+    type: FieldType
+    title_ja: str
+    title_en: str
+    expression: str | None = None
+    filterable: bool = True
+
+    @property
+    def sql(self) -> str:
+        return self.expression or f't."{self.name}"'
+
+    def json_schema(self) -> dict[str, object]:
+        return {**JSON_SCHEMA_TYPES[self.type], "title": self.title_ja, "x-title-en": self.title_en}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A published layer: a PostGIS table with a geometry in EPSG:4326 and a generated
+    EPSG:3857 copy for tiles."""
+
+    id: str
+    table: str
+    geometry_type: GeometryType
+    title_ja: str
+    title_en: str
+    description_ja: str
+    description_en: str
+    fields: tuple[Field, ...]
+    domain: str
+    read_roles: frozenset[Role] = EVERYONE
+    edit_roles: frozenset[Role] = frozenset()
+    id_column: str = "id"
+    geometry_column: str = "geom"
+    tile_geometry_column: str = "geom_3857"
+    temporal_field: str | None = None
+    basemap: bool = False
+    min_zoom: int = 0
+    max_zoom: int = 22
+    keywords: tuple[str, ...] = ()
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def may_read(self, roles: frozenset[Role]) -> bool:
+        return may(self.read_roles, roles)
+
+    def may_edit(self, roles: frozenset[Role]) -> bool:
+        return bool(self.edit_roles) and may(self.edit_roles, roles)
+
+    @property
+    def is_public(self) -> bool:
+        return Role.PUBLIC in self.read_roles
+
+
+@dataclass
+class Catalog:
+    _layers: dict[str, Layer] = field(default_factory=dict)
+
+    def register(self, *layers: Layer) -> None:
+        for layer in layers:
+            known = self._layers.get(layer.id)
+            if known is not None and known != layer:
+                raise ValueError(f"layer id {layer.id!r} is declared twice")
+            self._layers[layer.id] = layer
+
+    def get(self, layer_id: str) -> Layer | None:
+        return self._layers.get(layer_id)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self._layers.values())
+
+    def readable(self, roles: frozenset[Role]) -> list[Layer]:
+        return [layer for layer in self if layer.may_read(roles)]
+
+    def basemap_layers(self) -> list[Layer]:
+        return [layer for layer in self if layer.basemap and layer.is_public]
+
+
+catalog = Catalog()

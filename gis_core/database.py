@@ -1,0 +1,98 @@
+"""Database access: which database, sync engines for set-up and loading, and the asyncpg pool
+that serves the map APIs."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import asyncpg
+import psycopg
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL, make_url
+
+from gis_core.cluster import LocalCluster
+from gis_core.settings import Settings, get_settings
+
+# Statements sent by the API: custom plans (tile SQL with a generic plan recomputes the tile
+# envelope per row), no JIT and no parallel workers for the many small queries of a map.
+API_SERVER_SETTINGS = {
+    "plan_cache_mode": "force_custom_plan",
+    "jit": "off",
+    "max_parallel_workers_per_gather": "0",
+    "application_name": "citygis-api",
+    "timezone": "Asia/Tokyo",
+}
+
+
+def database_url(settings: Settings | None = None) -> URL:
+    """The SQLAlchemy URL (psycopg driver) of the database citygis uses."""
+    settings = settings or get_settings()
+    raw = settings.database_url or LocalCluster(settings).url
+    url = make_url(raw)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def uses_local_cluster(settings: Settings | None = None) -> bool:
+    return (settings or get_settings()).database_url is None
+
+
+def with_database(url: URL, name: str) -> URL:
+    return url.set(database=name)
+
+
+def connect_kwargs(url: URL) -> dict[str, Any]:
+    """Connection keywords for asyncpg / psycopg from a SQLAlchemy URL."""
+    kwargs: dict[str, Any] = {"database": url.database, "user": url.username}
+    if url.password:
+        kwargs["password"] = url.password
+    host = url.query.get("host") or url.host
+    if isinstance(host, tuple):
+        host = host[0]
+    if host:
+        kwargs["host"] = host
+    port = url.query.get("port") or url.port
+    if port:
+        kwargs["port"] = int(port if not isinstance(port, tuple) else port[0])
+    return kwargs
+
+
+def psycopg_connect(url: URL, **extra: Any) -> psycopg.Connection:
+    kwargs = connect_kwargs(url)
+    kwargs["dbname"] = kwargs.pop("database")
+    return psycopg.connect(**kwargs, **extra)
+
+
+@lru_cache(maxsize=8)
+def _engine(url_text: str) -> Engine:
+    return create_engine(url_text, pool_pre_ping=True, future=True)
+
+
+def sync_engine(url: URL | None = None) -> Engine:
+    url = url or database_url()
+    return _engine(url.render_as_string(hide_password=False))
+
+
+async def create_pool(url: URL, size: int) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        **connect_kwargs(url),
+        min_size=1,
+        max_size=size,
+        server_settings=API_SERVER_SETTINGS,
+        command_timeout=60,
+    )
+
+
+def ensure_database(url: URL) -> bool:
+    """Create the database named in ``url`` if missing; True when created now."""
+    admin = with_database(url, "postgres")
+    with psycopg_connect(admin, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)
+        ).fetchone()
+        if exists:
+            return False
+        conn.execute(f'CREATE DATABASE "{url.database}" ENCODING UTF8 TEMPLATE template0')
+        return True

@@ -1,0 +1,150 @@
+"""The SQL behind OGC API Features: one parameterised query per request, built from a layer of
+the catalog and validated query parameters. Features are serialised to GeoJSON by PostGIS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import asyncpg
+
+from gis_core.catalog import Field, Layer
+from gis_core.crs import STORAGE_SRID, OutputCrs
+
+
+@dataclass(frozen=True)
+class TimeInterval:
+    """A closed interval; None on either side means open (``..``)."""
+
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass(frozen=True)
+class FeatureQuery:
+    crs: OutputCrs
+    limit: int
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None  # lon/lat in EPSG:4326
+    filters: tuple[tuple[Field, object], ...] = ()
+    interval: TimeInterval | None = None
+
+
+@dataclass
+class Params:
+    """Collects positional parameters ($1, $2, …) for asyncpg."""
+
+    values: list[object] = field(default_factory=list)
+
+    def add(self, value: object) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+
+def geometry_json_sql(layer: Layer, crs: OutputCrs) -> str:
+    geometry = f't."{layer.geometry_column}"'
+    if crs.srid != STORAGE_SRID:
+        geometry = f"ST_Transform({geometry}, {crs.srid})"
+    if crs.north_first:
+        geometry = f"ST_FlipCoordinates({geometry})"
+    return f"ST_AsGeoJSON({geometry}, {crs.decimals}, 0)::json"
+
+
+def properties_sql(layer: Layer) -> str:
+    pairs = ", ".join(f"'{f.name}', {f.sql}" for f in layer.fields)
+    return f"json_build_object({pairs})"
+
+
+def feature_json_sql(layer: Layer, crs: OutputCrs) -> str:
+    return (
+        "json_build_object('type', 'Feature', "
+        f"'id', t.\"{layer.id_column}\", "
+        f"'geometry', {geometry_json_sql(layer, crs)}, "
+        f"'properties', {properties_sql(layer)})::text"
+    )
+
+
+def where_sql(layer: Layer, query: FeatureQuery, params: Params) -> str:
+    clauses: list[str] = []
+    if query.bbox is not None:
+        envelope = "ST_MakeEnvelope({}, {}, {}, {}, 4326)".format(
+            *(params.add(v) for v in query.bbox)
+        )
+        clauses.append(f't."{layer.geometry_column}" && {envelope}')
+        clauses.append(f'ST_Intersects(t."{layer.geometry_column}", {envelope})')
+    for prop, value in query.filters:
+        clauses.append(f"{prop.sql} = {params.add(value)}")
+    if query.interval is not None and layer.temporal_field:
+        column = layer.field(layer.temporal_field)
+        assert column is not None, "temporal_field must name a field of the layer"
+        if query.interval.start is not None:
+            clauses.append(f"{column.sql} >= {params.add(query.interval.start)}")
+        if query.interval.end is not None:
+            clauses.append(f"{column.sql} <= {params.add(query.interval.end)}")
+    return " AND ".join(clauses) or "TRUE"
+
+
+def items_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list[object]]:
+    params = Params()
+    where = where_sql(layer, query, params)
+    sql = (
+        f"SELECT {feature_json_sql(layer, query.crs)} FROM {layer.table} t WHERE {where} "
+        f'ORDER BY t."{layer.id_column}" '
+        f"LIMIT {params.add(query.limit)} OFFSET {params.add(query.offset)}"
+    )
+    return sql, params.values
+
+
+def capped_count_sql(layer: Layer, query: FeatureQuery, cap: int) -> tuple[str, list[object]]:
+    params = Params()
+    where = where_sql(layer, query, params)
+    sql = (
+        f"SELECT count(*) FROM (SELECT 1 FROM {layer.table} t WHERE {where} "
+        f"LIMIT {params.add(cap + 1)}) matched"
+    )
+    return sql, params.values
+
+
+async def estimated_rows(conn: asyncpg.Connection, layer: Layer) -> float:
+    value = await conn.fetchval(
+        "SELECT reltuples FROM pg_class WHERE oid = $1::regclass", layer.table
+    )
+    return float(value or 0)
+
+
+async def number_matched(
+    conn: asyncpg.Connection, layer: Layer, query: FeatureQuery, cap: int
+) -> int | None:
+    """The exact count when it is at most ``cap``; None (not reported) for larger results.
+    Unfiltered queries on tables estimated larger than ``cap`` are not counted at all."""
+    unfiltered = query.bbox is None and not query.filters and query.interval is None
+    if unfiltered and await estimated_rows(conn, layer) > cap:
+        return None
+    sql, args = capped_count_sql(layer, query, cap)
+    count = await conn.fetchval(sql, *args)
+    return count if count <= cap else None
+
+
+async def fetch_items(conn: asyncpg.Connection, layer: Layer, query: FeatureQuery) -> list[str]:
+    sql, args = items_sql(layer, query)
+    return [row[0] for row in await conn.fetch(sql, *args)]
+
+
+async def fetch_feature(
+    conn: asyncpg.Connection, layer: Layer, feature_id: int, crs: OutputCrs
+) -> str | None:
+    sql = (
+        f"SELECT {feature_json_sql(layer, crs)} FROM {layer.table} t "
+        f'WHERE t."{layer.id_column}" = $1'
+    )
+    return await conn.fetchval(sql, feature_id)
+
+
+async def layer_extent(conn: asyncpg.Connection, layer: Layer) -> list[float] | None:
+    row = await conn.fetchrow(
+        f'SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) '
+        f'FROM (SELECT ST_Extent(t."{layer.geometry_column}") AS e FROM {layer.table} t) x'
+    )
+    if row is None or row[0] is None:
+        return None
+    return [round(float(v), 7) for v in row]

@@ -1,0 +1,52 @@
+"""The one settings object. Nothing else in the code base reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITYGIS_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="An existing PostGIS database; unset means the project-owned cluster.",
+    )
+    data_dir: Path = Field(
+        default=PROJECT_ROOT.parent / "shared" / "data",
+        description="Folder of the city's open data (see its MANIFEST.md).",
+    )
+    var_dir: Path = PROJECT_ROOT / "var"
+    pg_bin_dir: Path = Path("/usr/lib/postgresql/15/bin")
+    pg_port: int = 54329
+    pg_os_user: str = "citygis"
+    db_name: str = "citygis"
+    city_code: str = "13220"
+    city_name_ja: str = "東大和市"
+    city_name_en: str = "Higashiyamato City"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(
+        default=None, description="Base URL for links, when served behind a proxy."
+    )
+    default_limit: int = 100
+    max_limit: int = 10_000
+    exact_count_cap: int = 10_000
+    tile_cache_bytes: int = 256 * 1024 * 1024
+    db_pool_size: int = 16
+    extra_layer_modules: list[str] = Field(
+        default_factory=list,
+        description="Extra modules whose import registers layers (used by bench/).",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

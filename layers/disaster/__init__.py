@@ -1,0 +1,1 @@
+"""Disaster-plan layers: shelters, hazards, evacuation and reports."""

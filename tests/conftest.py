@@ -1,0 +1,70 @@
+"""Fixtures: a real PostGIS (the project-owned cluster, or DATABASE_URL), a template database
+migrated and loaded once per test session, and throwaway databases cloned from it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import URL
+
+from gis_core.cluster import LocalCluster
+from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
+from gis_core.migrate import upgrade
+from gis_core.settings import get_settings
+
+RUN_ID = f"{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def server_url() -> URL:
+    """URL of the database server tests create their databases on."""
+    settings = get_settings()
+    if uses_local_cluster(settings):
+        LocalCluster(settings).start()
+    url = database_url(settings)
+    ensure_database(url)
+    return url
+
+
+def _create_database(server: URL, name: str, template: str | None = None) -> URL:
+    with psycopg_connect(server.set(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        source = f'TEMPLATE "{template}"' if template else "TEMPLATE template0"
+        conn.execute(f'CREATE DATABASE "{name}" {source}')
+    return server.set(database=name)
+
+
+def _drop_database(server: URL, name: str) -> None:
+    with psycopg_connect(server.set(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def template_db(server_url: URL) -> Iterator[str]:
+    """A database migrated and loaded with the city once per session, used as a template."""
+    from data.load import load_city
+
+    name = f"citygis_test_tpl_{RUN_ID}"
+    url = _create_database(server_url, name)
+    upgrade(url)
+    load_city(url, progress=False)
+    yield name
+    _drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def db_url(server_url: URL, template_db: str) -> Iterator[URL]:
+    """The session's database: the loaded city. Tests that change data use ``fresh_db_url``."""
+    name = f"citygis_test_{RUN_ID}"
+    yield _create_database(server_url, name, template_db)
+    _drop_database(server_url, name)
+
+
+@pytest.fixture
+def fresh_db_url(server_url: URL, template_db: str) -> Iterator[URL]:
+    """A database of this test's own, cloned from the loaded template."""
+    name = f"citygis_test_{RUN_ID}_fresh"
+    yield _create_database(server_url, name, template_db)
+    _drop_database(server_url, name)
