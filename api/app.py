@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
         try:
             yield
         finally:
-            await app.state.versions.stop(app.state.pool)
+            await app.state.versions.stop()
             await app.state.pool.close()
 
     app = FastAPI(
@@ -46,6 +46,9 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.state.versions = LayerVersions()
     app.state.tile_cache = TileCache(settings.tile_cache_bytes)
     app.state.extents = {}
+    app.state.versions.on_change(
+        lambda layer_id: app.state.tile_cache.evict({layer_id, tiles.BASEMAP_ID})
+    )
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.include_router(features.router)

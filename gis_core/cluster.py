@@ -155,7 +155,8 @@ class LocalCluster:
             "-w", "-t", "60", "start", check=False,
         )
         if result.returncode != 0:
-            tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+            log = self.log_file
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise ClusterError(f"PostgreSQL did not start:\n{result.stderr}\n{tail}")
         return True
 

@@ -127,8 +127,8 @@ class TileCache:
             _, evicted = self._tiles.popitem(last=False)
             self.size -= len(evicted)
 
-    def drop_layer_versions(self, tileset: str, keep: tuple[int, ...]) -> None:
-        """Free the memory of a tileset's superseded versions."""
-        stale = [k for k in self._tiles if k.tileset == tileset and k.versions != keep]
+    def evict(self, tilesets: set[str]) -> None:
+        """Free the memory of tilesets whose layers changed (their keys can no longer hit)."""
+        stale = [key for key in self._tiles if key.tileset in tilesets]
         for key in stale:
             self.size -= len(self._tiles.pop(key))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy.engine import URL
 
@@ -68,3 +69,56 @@ def fresh_db_url(server_url: URL, template_db: str) -> Iterator[URL]:
     name = f"citygis_test_{RUN_ID}_fresh"
     yield _create_database(server_url, name, template_db)
     _drop_database(server_url, name)
+
+
+class LiveServer:
+    """The app served by uvicorn on a free loopback port, in a thread of the test process."""
+
+    def __init__(self, url: URL) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from api.app import create_app
+
+        self.app = create_app(url=url)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(db_url: URL) -> Iterator[LiveServer]:
+    """The app on the session's database (read-only tests)."""
+    with LiveServer(db_url) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def http(live_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server.url, timeout=30) as client:
+        yield client

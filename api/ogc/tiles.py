@@ -14,7 +14,12 @@ from api.errors import NotFound
 from api.ogc.common import JSON, base_url, json_response, link, render, self_links
 from gis_core.catalog import Layer
 from gis_core.tiles import (
-    MAX_ZOOM, TILE_MATRIX_SET_ID, TileKey, check_tile, render_tile, tile_matrix_set,
+    MAX_ZOOM,
+    TILE_MATRIX_SET_ID,
+    TileKey,
+    check_tile,
+    render_tile,
+    tile_matrix_set,
 )
 
 router = APIRouter(tags=["OGC API - Tiles"])

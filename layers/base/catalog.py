@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from gis_core.catalog import Field, Layer, catalog
+from gis_core.measure import area_m2_sql, length_m_sql
 
 LENGTH_M = Field("length_m", "number", "延長 (m)", "Length (m)",
-                 expression="round(ST_Length(t.geom::geography)::numeric, 1)", filterable=False)
+                 expression=f"round({length_m_sql('t.geom')}::numeric, 1)", filterable=False)
 AREA_M2 = Field("area_m2", "number", "面積 (㎡)", "Area (m²)",
-                expression="round(ST_Area(t.geom::geography)::numeric, 1)", filterable=False)
+                expression=f"round({area_m2_sql('t.geom')}::numeric, 1)", filterable=False)
 IS_SAMPLE = Field("is_sample", "boolean", "サンプル", "Sample data")
 NAME = Field("name", "string", "名称", "Name")
 KIND = Field("kind", "string", "種別", "Kind")
