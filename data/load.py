@@ -26,7 +26,7 @@ from layers.facilities import models as facilities
 
 
 def _columns(table) -> list[str]:
-    skip = {"id", "geom", "geom_3857"}
+    skip = {"id", "geom", "geom_3857", "updated_at"}
     return [c.name for c in table.columns if c.name not in skip]
 
 

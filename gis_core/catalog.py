@@ -44,10 +44,14 @@ class Field:
         return {**JSON_SCHEMA_TYPES[self.type], "title": self.title_ja, "x-title-en": self.title_en}
 
 
+UPDATED_AT = Field("updated_at", "datetime", "更新日時", "Last updated")
+
+
 @dataclass(frozen=True)
 class Layer:
-    """A published layer: a PostGIS table with a geometry in EPSG:4326 and a generated
-    EPSG:3857 copy for tiles."""
+    """A published layer: a PostGIS table with a geometry in EPSG:4326, a generated EPSG:3857
+    copy for tiles and ``updated_at`` (published as the features' time unless
+    ``temporal_field`` names another field or is None)."""
 
     id: str
     table: str
@@ -63,11 +67,18 @@ class Layer:
     id_column: str = "id"
     geometry_column: str = "geom"
     tile_geometry_column: str = "geom_3857"
-    temporal_field: str | None = None
+    temporal_field: str | None = "updated_at"
     basemap: bool = False
     min_zoom: int = 0
     max_zoom: int = 22
     keywords: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Every layer table has updated_at (gis_core.schema); publish it as the features' time.
+        if self.temporal_field == UPDATED_AT.name and self.field(UPDATED_AT.name) is None:
+            object.__setattr__(self, "fields", (*self.fields, UPDATED_AT))
+        if self.temporal_field and self.field(self.temporal_field) is None:
+            raise ValueError(f"{self.id}: temporal_field {self.temporal_field!r} is no field")
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

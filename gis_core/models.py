@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Column, Computed, MetaData
+from sqlalchemy import Column, Computed, DateTime, MetaData, func
 
 metadata = MetaData()
 
 
 def geometry_columns(geometry_type: str) -> list[Column]:
-    """``geom`` in EPSG:4326 and its generated EPSG:3857 copy (see gis_core.schema)."""
+    """``geom`` in EPSG:4326, its generated EPSG:3857 copy and ``updated_at``, which every
+    layer table has (see gis_core.schema)."""
     return [
         Column("geom", Geometry(geometry_type, srid=4326, spatial_index=False), nullable=False),
         Column(
@@ -17,4 +18,5 @@ def geometry_columns(geometry_type: str) -> list[Column]:
             Geometry(geometry_type, srid=3857, spatial_index=False),
             Computed("ST_Transform(geom, 3857)"),
         ),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     ]

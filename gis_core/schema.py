@@ -5,6 +5,12 @@ from __future__ import annotations
 
 CORE_SQL = """
 CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE OR REPLACE FUNCTION citygis_touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END $fn$;
 CREATE TABLE IF NOT EXISTS layer_version (
     layer_id   text PRIMARY KEY,
     version    bigint NOT NULL DEFAULT 1,
@@ -41,9 +47,11 @@ END $$;
 LAYER_CHANGED_CHANNEL = "citygis_layer_changed"
 
 
+
 def layer_geometry_sql(table: str, geometry_type: str, layer_ids: list[str]) -> str:
     """Geometry in EPSG:4326 (storage), a generated EPSG:3857 copy for tiles, GiST indexes on
-    both, and a statement trigger that bumps the version of every layer served from ``table``."""
+    both, ``updated_at`` (the features' time for ``datetime`` queries), and a statement trigger
+    that bumps the version of every layer served from ``table``."""
     layers = ", ".join(f"'{layer}'" for layer in layer_ids)
     return f"""
 ALTER TABLE {table} ADD COLUMN geom geometry({geometry_type}, 4326) NOT NULL;
@@ -51,6 +59,10 @@ ALTER TABLE {table} ADD COLUMN geom_3857 geometry({geometry_type}, 3857)
     GENERATED ALWAYS AS (ST_Transform(geom, 3857)) STORED;
 CREATE INDEX {table}_geom_idx ON {table} USING gist (geom);
 CREATE INDEX {table}_geom_3857_idx ON {table} USING gist (geom_3857);
+ALTER TABLE {table} ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
+CREATE INDEX {table}_updated_at_idx ON {table} (updated_at);
+CREATE TRIGGER {table}_touch BEFORE UPDATE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION citygis_touch_updated_at();
 CREATE TRIGGER {table}_layer_version
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
     FOR EACH STATEMENT EXECUTE FUNCTION citygis_bump_layer_version({layers});

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from api.deps import CatalogDep, LayerDep, PoolDep, reject_unknown_parameters
 from api.errors import NotFound
 from api.ogc.common import JSON, base_url, json_response, link, render, self_links
+from api.ogc.extents import union_bbox
 from gis_core.catalog import Layer
 from gis_core.tiles import (
     MAX_ZOOM,
@@ -93,7 +94,7 @@ def _dimension(layer: Layer) -> int:
 
 
 def tilejson(base: str, layers: Sequence[Layer], layer: Layer | None,
-             attribution: str) -> dict[str, Any]:
+             attribution: str, bounds: list[float] | None) -> dict[str, Any]:
     path = f"{_tiles_path(base, layer)}/{TILE_MATRIX_SET_ID}"
     return {
         "tilejson": "3.0.0",
@@ -103,7 +104,7 @@ def tilejson(base: str, layers: Sequence[Layer], layer: Layer | None,
         "tiles": [f"{path}/{{z}}/{{y}}/{{x}}"],
         "minzoom": min(lyr.min_zoom for lyr in layers),
         "maxzoom": min(max(lyr.max_zoom for lyr in layers), MAX_ZOOM),
-        "bounds": [139.3916, 35.7300, 139.4516, 35.7696],
+        "bounds": bounds or [-180, -85.0511, 180, 85.0511],
         "vector_layers": [
             {"id": lyr.id, "description": lyr.title_ja, "minzoom": lyr.min_zoom,
              "maxzoom": min(lyr.max_zoom, MAX_ZOOM),
@@ -178,7 +179,8 @@ async def layer_tilejson(request: Request, layer: LayerDep, pool: PoolDep,
                          tms_id: TileMatrixSetId) -> Response:
     _check_tms(tms_id)
     return json_response(tilejson(base_url(request), [layer], layer,
-                                  await _attribution(pool, [layer])))
+                                  await _attribution(pool, [layer]),
+                                  await union_bbox(request, [layer])))
 
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/"
@@ -211,7 +213,8 @@ async def basemap_tilejson(request: Request, catalog: CatalogDep, pool: PoolDep,
     _check_tms(tms_id)
     layers = catalog.basemap_layers()
     return json_response(tilejson(base_url(request), layers, None,
-                                  await _attribution(pool, layers)))
+                                  await _attribution(pool, layers),
+                                  await union_bbox(request, layers)))
 
 
 @router.get("/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",

@@ -113,3 +113,9 @@ def test_tile_cache_stays_within_its_byte_budget() -> None:
     assert cache.get(TileKey("roads", (1,), 14, 19, 0)) == b"x" * 900
     cache.evict({"roads"})
     assert cache.size == 0
+
+
+def test_tilejson_bounds_are_the_data_extent(http: httpx.Client) -> None:
+    west, south, east, north = http.get("/tiles/WebMercatorQuad/tilejson.json").json()["bounds"]
+    assert (west, south) == pytest.approx((139.3916, 35.7300), abs=0.003)
+    assert (east, north) == pytest.approx((139.4516, 35.7696), abs=0.003)
