@@ -40,7 +40,8 @@ CHOME = Provenance(
 
 CHOME_AREAS = Provenance(
     layer_id="chome_areas",
-    source_ja="町丁目代表点（Geolonia 住所データ）からの近似区域（ボロノイ分割）と推計人口（サンプル）",
+    source_ja="町丁目代表点（Geolonia 住所データ）からの近似区域（ボロノイ分割）"
+              "と推計人口（サンプル）",
     source_en="Areas approximated from chome points (Voronoi); estimated population (sample)",
     license="CC BY 4.0 (points: Geolonia); estimates: CC0",
     attribution="近似区域・推計人口（サンプル）/ Approximate areas, estimated population (sample)"

@@ -140,11 +140,24 @@ async def fetch_feature(
     return await conn.fetchval(sql, feature_id)
 
 
-async def layer_extent(conn: asyncpg.Connection, layer: Layer) -> list[float] | None:
-    row = await conn.fetchrow(
-        f'SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) '
-        f'FROM (SELECT ST_Extent(t."{layer.geometry_column}") AS e FROM {layer.table} t) x'
+@dataclass(frozen=True)
+class Extent:
+    bbox: tuple[float, float, float, float] | None  # CRS84
+    interval: tuple[datetime | None, datetime | None] | None
+
+
+def _extent_sql(layer: Layer) -> str:
+    time = layer.field(layer.temporal_field) if layer.temporal_field else None
+    time_sql = f"min({time.sql}) AS t0, max({time.sql}) AS t1" if time else "NULL AS t0, NULL AS t1"
+    return (
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1 FROM ("
+        f'SELECT ST_Extent(t."{layer.geometry_column}") AS e, {time_sql} '
+        f"FROM {layer.table} t) x"
     )
-    if row is None or row[0] is None:
-        return None
-    return [round(float(v), 7) for v in row]
+
+
+async def layer_extent(conn: asyncpg.Connection, layer: Layer) -> Extent:
+    row = await conn.fetchrow(_extent_sql(layer))
+    bbox = None if row[0] is None else tuple(round(float(v), 7) for v in row[:4])
+    interval = (row[4], row[5]) if row[4] is not None else None
+    return Extent(bbox, interval)

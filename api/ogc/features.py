@@ -10,13 +10,26 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from api.deps import (
-    CatalogDep, FeatureQueryDep, LayerDep, PoolDep, RolesDep, output_crs,
+    CatalogDep,
+    FeatureQueryDep,
+    LayerDep,
+    PoolDep,
+    RolesDep,
+    output_crs,
     reject_unknown_parameters,
 )
 from api.errors import NotFound
 from api.ogc.common import (
-    GEOJSON, HTML, JSON, base_url, link, render, self_links, wants_html,
+    GEOJSON,
+    HTML,
+    JSON,
+    base_url,
+    link,
+    render,
+    self_links,
+    wants_html,
 )
+from api.ogc.extents import Extent, extent_doc, layer_extent
 from gis_core import features
 from gis_core.catalog import Layer
 from gis_core.crs import CRS84_URI, supported
@@ -77,18 +90,6 @@ async def api_definition(request: Request) -> Response:
     )
 
 
-async def _extent(request: Request, pool: Any, layer: Layer) -> list[float] | None:
-    state = request.app.state
-    version = state.versions.get(layer.id)
-    cached = state.extents.get(layer.id)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    async with pool.acquire() as conn:
-        extent = await features.layer_extent(conn, layer)
-    state.extents[layer.id] = (version, extent)
-    return extent
-
-
 async def _datasets(pool: Any) -> dict[str, dict[str, Any]]:
     async with pool.acquire() as conn:
         rows = await conn.fetch(
@@ -98,7 +99,7 @@ async def _datasets(pool: Any) -> dict[str, dict[str, Any]]:
     return {row["layer_id"]: dict(row) for row in rows}
 
 
-def collection_doc(layer: Layer, base: str, extent: list[float] | None,
+def collection_doc(layer: Layer, base: str, extent: Extent,
                    dataset: dict[str, Any] | None) -> dict[str, Any]:
     items = f"{base}/collections/{layer.id}/items"
     doc: dict[str, Any] = {
@@ -119,8 +120,7 @@ def collection_doc(layer: Layer, base: str, extent: list[float] | None,
                  "tilesets-vector", JSON, "Vector tiles"),
         ],
     }
-    if extent is not None:
-        doc["extent"] = {"spatial": {"bbox": [extent], "crs": CRS84_URI}}
+    doc["extent"] = extent_doc(extent)
     if dataset is not None:
         doc["attribution"] = dataset["attribution"]
         doc["x-source"] = {"ja": dataset["source_ja"], "en": dataset["source_en"],
@@ -136,7 +136,7 @@ async def collections(request: Request, catalog: CatalogDep, roles: RolesDep,
     base = base_url(request)
     datasets = await _datasets(pool)
     docs = [
-        collection_doc(layer, base, await _extent(request, pool, layer), datasets.get(layer.id))
+        collection_doc(layer, base, await layer_extent(request, layer), datasets.get(layer.id))
         for layer in catalog.readable(roles)
     ]
     body = {"links": self_links(request), "collections": docs, "crs": list(supported())}
@@ -147,7 +147,7 @@ async def collections(request: Request, catalog: CatalogDep, roles: RolesDep,
 async def collection(request: Request, layer: LayerDep, pool: PoolDep) -> Response:
     reject_unknown_parameters(request, frozenset({"f"}))
     datasets = await _datasets(pool)
-    doc = collection_doc(layer, base_url(request), await _extent(request, pool, layer),
+    doc = collection_doc(layer, base_url(request), await layer_extent(request, layer),
                          datasets.get(layer.id))
     doc["links"] = self_links(request) + doc["links"][1:]
     return render(request, "collection.html", doc, html_extra={"layer": layer})

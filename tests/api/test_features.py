@@ -141,3 +141,16 @@ def test_single_feature_links_back_to_collection(http: httpx.Client) -> None:
     assert feature["type"] == "Feature" and feature["id"] == 1
     assert any(lk["rel"] == "collection" for lk in feature["links"])
 
+
+
+def test_datetime_selects_by_last_update(http: httpx.Client) -> None:
+    everything = http.get("/collections/shelters/items",
+                          params={"datetime": "../2100-01-01T00:00:00Z"}).json()
+    assert everything["numberMatched"] == everything["numberReturned"] > 0
+    long_ago = http.get("/collections/shelters/items",
+                        params={"datetime": "2000-01-01T00:00:00+09:00/2000-12-31T00:00:00Z"})
+    assert long_ago.json()["numberReturned"] == 0
+    updated = everything["features"][0]["properties"]["updated_at"]
+    assert updated.endswith("+09:00")  # Japan time
+    exact = http.get("/collections/shelters/items", params={"datetime": updated}).json()
+    assert exact["numberReturned"] >= 1
