@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 from gis_core.cluster import LocalCluster
 from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
 from gis_core.migrate import upgrade
-from gis_core.settings import get_settings
+from gis_core.settings import Settings, get_settings
 
 RUN_ID = f"{os.getpid()}"
 
@@ -74,7 +74,7 @@ def fresh_db_url(server_url: URL, template_db: str) -> Iterator[URL]:
 class LiveServer:
     """The app served by uvicorn on a free loopback port, in a thread of the test process."""
 
-    def __init__(self, url: URL) -> None:
+    def __init__(self, url: URL, settings: Settings | None = None) -> None:
         import socket
         import threading
 
@@ -82,7 +82,7 @@ class LiveServer:
 
         from api.app import create_app
 
-        self.app = create_app(url=url)
+        self.app = create_app(settings, url=url)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]

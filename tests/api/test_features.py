@@ -5,6 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 from pyproj import Transformer
+from sqlalchemy.engine import URL
+
+from gis_core.database import psycopg_connect
+from gis_core.settings import get_settings
+from tests.conftest import LiveServer
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/{}"
@@ -154,3 +159,17 @@ def test_datetime_selects_by_last_update(http: httpx.Client) -> None:
     assert updated.endswith("+09:00")  # Japan time
     exact = http.get("/collections/shelters/items", params={"datetime": updated}).json()
     assert exact["numberReturned"] >= 1
+
+
+def test_counts_stop_at_the_cap_and_paging_goes_on(db_url: URL) -> None:
+    settings = get_settings().model_copy(update={"exact_count_cap": 50})
+    with LiveServer(db_url, settings) as server, httpx.Client(base_url=server.url) as client:
+        large = client.get("/collections/roads/items", params={"limit": 20}).json()
+        small = client.get("/collections/shelters/items",
+                           params={"limit": 5, "is_designated_shelter": "true"}).json()
+    assert "numberMatched" not in large
+    assert any(lk["rel"] == "next" for lk in large["links"])
+    with psycopg_connect(db_url) as conn:
+        designated = conn.execute(
+            "SELECT count(*) FROM shelter WHERE is_designated_shelter").fetchone()[0]
+    assert small["numberMatched"] == designated < 50
