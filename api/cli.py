@@ -94,7 +94,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     _ensure_server()
-    uvicorn.run("api.app:create_app", factory=True, host=args.host or settings.host,
+    uvicorn.run("web_map.app:create_app", factory=True, host=args.host or settings.host,
                 port=args.port or settings.port, workers=args.workers, log_level="info",
                 proxy_headers=False)
     return 0

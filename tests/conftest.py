@@ -80,7 +80,7 @@ class LiveServer:
 
         import uvicorn
 
-        from api.app import create_app
+        from web_map.app import create_app
 
         self.app = create_app(settings, url=url)
         with socket.socket() as probe:

@@ -1,0 +1,20 @@
+"""The whole application: the API (api.app) plus the pages and their static assets.
+
+``/`` is shared: browsers asking for HTML get the citizen map, API clients (JSON, or any
+explicit ``?f=``) get the OGC API landing page.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.engine import URL
+
+from api.app import create_app as create_api_app
+from gis_core.settings import Settings
+from web_map import pages
+
+
+def create_app(settings: Settings | None = None, url: URL | None = None) -> FastAPI:
+    app = create_api_app(settings, url)
+    pages.install(app)
+    return app
