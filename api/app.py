@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL
 
 from api import errors
 from api.ogc import features, tiles
+from api.routes import places
 from gis_core.database import create_pool, database_url
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
@@ -53,4 +54,5 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.include_router(features.router)
     app.include_router(tiles.router)
+    app.include_router(places.router)
     return app

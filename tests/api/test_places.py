@@ -1,0 +1,84 @@
+""""This place" and place search, on the real 町丁目 and the sample facilities."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pyproj import Geod
+
+from gis_core.text import fold_kana
+
+CITY_HALL = (139.4265, 35.7454)
+GEOD = Geod(ellps="GRS80")
+
+
+def test_place_at_names_the_chome_and_the_nearest_places(http: httpx.Client) -> None:
+    place = http.get("/places/at", params={"lon": CITY_HALL[0], "lat": CITY_HALL[1]}).json()
+    assert place["inside_city"] is True
+    assert place["chome"]["name"] == "中央三丁目" and place["chome"]["approximate"] is True
+    shelters = place["nearest_shelters"]
+    assert len(shelters) == 3
+    assert [s["distance_m"] for s in shelters] == sorted(s["distance_m"] for s in shelters)
+    first = shelters[0]
+    shelter = http.get(f"/collections/shelters/items/{first['id']}").json()
+    lon, lat = shelter["geometry"]["coordinates"]
+    _, _, expected = GEOD.inv(*CITY_HALL, lon, lat)
+    assert first["distance_m"] == pytest.approx(expected, abs=0.5)
+    assert first["walking_minutes"] == max(1, -(-expected // 80))
+    assert "中央三丁目" in place["summary_ja"] and first["name"] in place["summary_ja"]
+    assert "You are in 中央三丁目" in place["summary_en"]
+
+
+def test_nearest_facilities_are_truly_the_nearest(http: httpx.Client) -> None:
+    place = http.get("/places/at", params={"lon": 139.44, "lat": 35.75}).json()
+    everything = http.get("/collections/facilities/items", params={"limit": 1000}).json()
+    distances = sorted(
+        GEOD.inv(139.44, 35.75, *f["geometry"]["coordinates"])[2] for f in everything["features"]
+    )
+    got = [f["distance_m"] for f in place["nearest_facilities"]]
+    assert got == pytest.approx(distances[: len(got)], abs=0.5)
+
+
+def test_place_outside_the_city(http: httpx.Client) -> None:
+    place = http.get("/places/at", params={"lon": 139.70, "lat": 35.68}).json()
+    assert place["inside_city"] is False and place["chome"] is None
+    assert "外" in place["summary_ja"]
+
+
+@pytest.mark.parametrize("params, name", [
+    ({"lon": "abc", "lat": 35.7}, "lon"),
+    ({"lon": 139.4, "lat": 95}, "lat"),
+    ({"lon": 139.4}, "lat"),
+    ({"lon": 139.4, "lat": 35.7, "zoom": 3}, "zoom"),
+])
+def test_place_at_bad_input(http: httpx.Client, params: dict, name: str) -> None:
+    response = http.get("/places/at", params=params)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["invalid-params"][0]["name"] == name
+
+
+@pytest.mark.parametrize("query", ["ちゅうおう", "チュウオウ", "ﾁｭｳｵｳ", "中央", "央三"])
+def test_search_finds_chome_by_kanji_or_reading(http: httpx.Client, query: str) -> None:
+    results = http.get("/search", params={"q": query}).json()["results"]
+    names = [r["name"] for r in results if r["kind"] == "chome"]
+    assert names and all("中央" in n for n in names)
+    chuo = results[0]
+    assert chuo["bbox"][0] < chuo["lon"] < chuo["bbox"][2]
+
+
+def test_search_finds_facilities_and_shelters(http: httpx.Client) -> None:
+    results = http.get("/search", params={"q": "小学校", "limit": 50}).json()["results"]
+    kinds = {r["kind"] for r in results}
+    assert {"facility", "shelter"} <= kinds
+    assert all("小学校" in r["name"] for r in results)
+
+
+def test_search_wildcards_are_literal(http: httpx.Client) -> None:
+    assert http.get("/search", params={"q": "%"}).json()["results"] == []
+    assert http.get("/search", params={"q": "_"}).json()["results"] == []
+    assert http.get("/search", params={"q": ""}).status_code == 400
+
+
+def test_kana_folding() -> None:
+    assert fold_kana("ﾁｭｳｵｳ") == fold_kana("チュウオウ") == "ちゅうおう"
