@@ -173,3 +173,11 @@ def test_counts_stop_at_the_cap_and_paging_goes_on(db_url: URL) -> None:
         designated = conn.execute(
             "SELECT count(*) FROM shelter WHERE is_designated_shelter").fetchone()[0]
     assert small["numberMatched"] == designated < 50
+
+
+def test_collections_describe_their_fields_for_readable_labels(http: httpx.Client) -> None:
+    shelters = http.get("/collections/shelters").json()
+    fields = {f["name"]: f for f in shelters["x-fields"]}
+    assert fields["is_designated_shelter"]["title_ja"] == "指定避難所"
+    assert fields["capacity"]["type"] == "integer"
+    assert shelters["x-geometry-type"] == "Point"
