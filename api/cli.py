@@ -5,6 +5,7 @@
     citygis load                 load the city (idempotent)
     citygis setup                db up + migrate + load
     citygis import KIND PATH     import an official file format (see `citygis import --help`)
+    citygis export-map LAYER… -o out.html   an offline, printable folium map
     citygis serve                serve the APIs and the map on http://127.0.0.1:8000
 """
 
@@ -89,6 +90,35 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_map(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import asyncpg
+
+    from gis_core.database import connect_kwargs
+    from layers import load_catalog
+    from web_map.export import export_document
+
+    _ensure_server()
+    catalog = load_catalog(get_settings().extra_layer_modules)
+    unknown = [name for name in args.layers if catalog.get(name) is None]
+    if unknown:
+        print(f"unknown layer(s): {', '.join(unknown)}; known: "
+              f"{', '.join(layer.id for layer in catalog)}", file=sys.stderr)
+        return 1
+
+    async def export() -> str:
+        conn = await asyncpg.connect(**connect_kwargs(database_url()))
+        try:
+            return await export_document(conn, catalog, [catalog.get(n) for n in args.layers])
+        finally:
+            await conn.close()
+
+    Path(args.output).write_text(asyncio.run(export()), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -114,6 +144,10 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--quiet", action="store_true", help="no progress bar")
         command.set_defaults(run=run)
     _add_import(sub)
+    export = sub.add_parser("export-map", help="write layers as an offline folium map (HTML)")
+    export.add_argument("layers", nargs="+", metavar="LAYER")
+    export.add_argument("-o", "--output", required=True)
+    export.set_defaults(run=cmd_export_map)
     serve = sub.add_parser("serve", help="serve the APIs and the map")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
