@@ -87,6 +87,11 @@ async def create_pool(url: URL, size: int) -> asyncpg.Pool:
 
 def ensure_database(url: URL) -> bool:
     """Create the database named in ``url`` if missing; True when created now."""
+    try:
+        psycopg_connect(url).close()
+        return False
+    except psycopg.OperationalError:
+        pass  # missing (or unreachable: the admin connection below says which)
     admin = with_database(url, "postgres")
     with psycopg_connect(admin, autocommit=True) as conn:
         exists = conn.execute(
