@@ -10,8 +10,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy.engine import URL
 
 from api import errors
+from api.auth import routes as auth
 from api.ogc import features, tiles
-from api.routes import places
+from api.routes import audit, places
 from gis_core.database import create_pool, database_url
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.state.versions = LayerVersions()
     app.state.tile_cache = TileCache(settings.tile_cache_bytes)
     app.state.extents = {}
+    app.state.login_throttle = auth.LoginThrottle()
     app.state.versions.on_change(
         lambda layer_id: app.state.tile_cache.evict({layer_id, tiles.BASEMAP_ID})
     )
@@ -55,4 +57,6 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.include_router(features.router)
     app.include_router(tiles.router)
     app.include_router(places.router)
+    app.include_router(auth.router)
+    app.include_router(audit.router)
     return app

@@ -5,6 +5,7 @@
     citygis load                 load the city (idempotent)
     citygis setup                db up + migrate + load
     citygis import KIND PATH     import an official file format (see `citygis import --help`)
+    citygis user add|role|token|revoke|list   accounts, roles and API tokens
     citygis export-map LAYER… -o out.html   an offline, printable folium map
     citygis serve                serve the APIs and the map on http://127.0.0.1:8000
 """
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from api.auth import cli as auth_cli
 from gis_core.cluster import ClusterError, LocalCluster
 from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
 from gis_core.settings import get_settings
@@ -45,7 +47,6 @@ def _ensure_server() -> None:
 def cmd_migrate(_args: argparse.Namespace) -> int:
     from gis_core.migrate import current_revision, upgrade
 
-    _ensure_server()
     url = database_url()
     if ensure_database(url):
         print(f"created database {url.database}")
@@ -59,7 +60,6 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 def cmd_load(args: argparse.Namespace) -> int:
     from data.load import load_city
 
-    _ensure_server()
     results = load_city(progress=not args.quiet)
     for result in results:
         print(f"  {result.layer_id:<14} {result.status}"
@@ -75,7 +75,6 @@ def cmd_setup(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from data.importers import IMPORTERS, ImportFailed
 
-    _ensure_server()
     importer = IMPORTERS[args.kind]
     try:
         with psycopg_connect(database_url()) as conn:
@@ -99,7 +98,6 @@ def cmd_export_map(args: argparse.Namespace) -> int:
     from layers import load_catalog
     from web_map.export import export_document
 
-    _ensure_server()
     catalog = load_catalog(get_settings().extra_layer_modules)
     unknown = [name for name in args.layers if catalog.get(name) is None]
     if unknown:
@@ -123,7 +121,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
-    _ensure_server()
     uvicorn.run("web_map.app:create_app", factory=True, host=args.host or settings.host,
                 port=args.port or settings.port, workers=args.workers, log_level="info",
                 proxy_headers=False)
@@ -144,6 +141,7 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--quiet", action="store_true", help="no progress bar")
         command.set_defaults(run=run)
     _add_import(sub)
+    auth_cli.add_parser(sub)
     export = sub.add_parser("export-map", help="write layers as an offline folium map (HTML)")
     export.add_argument("layers", nargs="+", metavar="LAYER")
     export.add_argument("-o", "--output", required=True)
@@ -170,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
+        if args.command != "db":
+            _ensure_server()
         return run(args)
     except ClusterError as exc:
         print(f"citygis: {exc}", file=sys.stderr)

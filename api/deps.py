@@ -10,6 +10,8 @@ from typing import Annotated
 import asyncpg
 from fastapi import Depends, Path, Query, Request
 
+from api import audit
+from api.auth.identity import IdentityDep
 from api.errors import Forbidden, InvalidParameter, NotFound, Unauthorized
 from gis_core.access import ANONYMOUS, Role
 from gis_core.catalog import Catalog, Field, Layer
@@ -33,9 +35,9 @@ def catalog_dep(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
-def caller_roles(request: Request) -> frozenset[Role]:
-    """The caller's roles; anonymous callers hold only the public role (accounts: issue 4)."""
-    return getattr(request.state, "roles", ANONYMOUS)
+async def caller_roles(request: Request, identity: IdentityDep) -> frozenset[Role]:
+    """The caller's roles; anonymous callers hold only the public role."""
+    return identity.roles if identity else ANONYMOUS
 
 
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
@@ -44,11 +46,13 @@ CatalogDep = Annotated[Catalog, Depends(catalog_dep)]
 RolesDep = Annotated[frozenset[Role], Depends(caller_roles)]
 
 
-def readable_layer(
+async def readable_layer(
+    request: Request,
     catalog: CatalogDep,
     roles: RolesDep,
     collection_id: Annotated[str, Path(alias="collectionId", description="Layer id")],
 ) -> Layer:
+    """The requested layer, if the caller may read it; reads of restricted layers are audited."""
     layer = catalog.get(collection_id)
     if layer is None:
         raise NotFound(f"no collection {collection_id!r}", parameter="collectionId")
@@ -56,6 +60,9 @@ def readable_layer(
         if roles == ANONYMOUS:
             raise Unauthorized("log in to read this collection", parameter="collectionId")
         raise Forbidden("your role may not read this collection", parameter="collectionId")
+    if not layer.is_public:
+        await audit.record(request, "read", f"{layer.id}:{request.url.path}",
+                           {"query": str(request.url.query)})
     return layer
 
 

@@ -18,14 +18,16 @@ def alembic_config(url: URL) -> Config:
     return config
 
 
-def upgrade(url: URL, revision: str = "head") -> None:
+def upgrade(url: URL, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
 def current_revision(url: URL) -> str | None:
+    """The applied revision(s), comma-separated where branches meet; None before the first."""
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine, pool
 
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ", ".join(sorted(heads)) or None

@@ -1,0 +1,1 @@
+"""Identity: accounts with roles, web sessions with CSRF protection, personal access tokens."""

@@ -1,0 +1,100 @@
+"""Log in and out of the web, and who am I."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from api import audit
+from api.auth.identity import SESSION_COOKIE, IdentityDep, SignedInDep
+from api.auth.service import SESSION_LIFETIME, Identity, authenticate, create_session, end_session
+from api.errors import Problem, Unauthorized
+from api.ogc.common import json_response
+
+router = APIRouter(prefix="/auth", tags=["Identity"])
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TooManyAttempts(Problem):
+    status, slug, title = 429, "too-many-attempts", "Too many failed logins"
+
+
+class LoginThrottle:
+    """Failed logins per client address within a window (accounts also lock themselves)."""
+
+    def __init__(self, limit: int = 20, window_s: float = 600) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def check(self, client: str) -> None:
+        failures = self._failures[client]
+        while failures and failures[0] < time.monotonic() - self.window_s:
+            failures.popleft()
+        if len(failures) >= self.limit:
+            raise TooManyAttempts("too many failed logins from your address; try again later",
+                                  headers={"Retry-After": str(int(self.window_s))})
+
+    def failed(self, client: str) -> None:
+        self._failures[client].append(time.monotonic())
+
+
+def _me(identity: Identity, csrf: str | None = None) -> dict[str, object]:
+    body: dict[str, object] = {"username": identity.username,
+                               "display_name": identity.display_name,
+                               "roles": sorted(str(r) for r in identity.roles)}
+    if csrf:
+        body["csrf_token"] = csrf
+    return body
+
+
+def _secure(request: Request) -> bool:
+    public = request.app.state.settings.public_url or ""
+    return request.url.scheme == "https" or public.startswith("https://")
+
+
+@router.post("/login", summary="Log in; sets an HTTP-only session cookie")
+async def login(request: Request, credentials: Annotated[Credentials, Body()]) -> Response:
+    client = audit.client_ip(request) or "unknown"
+    throttle: LoginThrottle = request.app.state.login_throttle
+    throttle.check(client)
+    async with request.app.state.pool.acquire() as conn:
+        result = await authenticate(conn, credentials.username, credentials.password)
+        if result.identity is None:
+            throttle.failed(client)
+            await audit.record(request, f"login-{result.reason}", credentials.username, conn=conn)
+            message = ("the account is locked after repeated failures; try again later"
+                       if result.reason == "locked" else "wrong username or password")
+            raise Unauthorized(message, parameter="password")
+        request.state.identity = result.identity
+        token, csrf = await create_session(conn, result.identity.user_id, client)
+        await audit.record(request, "login", result.identity.username, conn=conn)
+    response = json_response(_me(result.identity, csrf))
+    response.set_cookie(SESSION_COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()),
+                        httponly=True, secure=_secure(request), samesite="strict", path="/")
+    return response
+
+
+@router.post("/logout", summary="End the web session")
+async def logout(request: Request, identity: SignedInDep) -> Response:
+    async with request.app.state.pool.acquire() as conn:
+        await end_session(conn, request.cookies.get(SESSION_COOKIE, ""))
+        await audit.record(request, "logout", identity.username, conn=conn)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", summary="The caller's account and roles")
+async def me(identity: IdentityDep) -> Response:
+    if identity is None:
+        raise Unauthorized("not logged in")
+    return json_response(_me(identity))
