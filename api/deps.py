@@ -13,14 +13,19 @@ from fastapi import Depends, Path, Query, Request
 from api import audit
 from api.auth.identity import IdentityDep
 from api.errors import Forbidden, InvalidParameter, NotFound, Unauthorized
+from gis_core import cql2
 from gis_core.access import ANONYMOUS, Role
 from gis_core.catalog import Catalog, Field, Layer
+from gis_core.cql2_sql import compile_filter
 from gis_core.crs import CRS84_URI, OutputCrs, UnknownCrs, bbox_to_storage, parse_crs
 from gis_core.features import FeatureQuery, TimeInterval
 from gis_core.settings import Settings, get_settings
+from gis_core.sql import Params
 
 _SETTINGS = get_settings()
-ITEMS_PARAMETERS = frozenset({"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime"})
+ITEMS_PARAMETERS = frozenset({"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime",
+                              "filter", "filter-lang", "filter-crs"})
+MAX_FILTER_LENGTH = 20_000
 
 
 def settings_dep(request: Request) -> Settings:
@@ -177,6 +182,12 @@ def feature_query(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     datetime_text: Annotated[str | None, Query(alias="datetime")] = None,
     f: Annotated[str | None, Query(description="json or html")] = None,
+    filter_text: Annotated[str | None, Query(
+        alias="filter", max_length=MAX_FILTER_LENGTH,
+        description="CQL2 filter, e.g. capacity > 500 AND S_DWITHIN(geom, POINT(139.43 35.745), "
+                    "800, meters)")] = None,
+    filter_lang: Annotated[str, Query(alias="filter-lang")] = "cql2-text",
+    filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
 ) -> FeatureQuery:
     filterable = {fl.name: fl for fl in layer.fields if fl.filterable and fl.expression is None}
     reject_unknown_parameters(request, ITEMS_PARAMETERS | filterable.keys())
@@ -191,7 +202,22 @@ def feature_query(
         bbox=storage_bbox(bbox, output_crs(bbox_crs, "bbox-crs")) if bbox else None,
         filters=filters,
         interval=parse_datetime(datetime_text) if datetime_text else None,
+        cql=parse_filter(layer, filter_text, filter_lang),
+        filter_crs=output_crs(filter_crs, "filter-crs") if filter_crs else None,
     )
+
+
+def parse_filter(layer: Layer, text: str | None, lang: str) -> object:
+    """Parse and dry-compile the filter so that every error is a 400 naming ``filter``."""
+    if text is None:
+        return None
+    try:
+        node = cql2.parse(text, lang)
+        compile_filter(node, layer, Params(), parse_crs(CRS84_URI))
+    except cql2.FilterError as exc:
+        parameter = "filter-lang" if "filter-lang" in str(exc) else "filter"
+        raise InvalidParameter(str(exc), parameter=parameter) from None
+    return node
 
 
 FeatureQueryDep = Annotated[FeatureQuery, Depends(feature_query)]

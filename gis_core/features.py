@@ -3,13 +3,16 @@ the catalog and validated query parameters. Features are serialised to GeoJSON b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
 from gis_core.catalog import Field, Layer
-from gis_core.crs import STORAGE_SRID, OutputCrs
+from gis_core.cql2_sql import compile_filter
+from gis_core.crs import CRS84_URI, STORAGE_SRID, OutputCrs, parse_crs
+from gis_core.sql import Params
 
 
 @dataclass(frozen=True)
@@ -28,17 +31,8 @@ class FeatureQuery:
     bbox: tuple[float, float, float, float] | None = None  # lon/lat in EPSG:4326
     filters: tuple[tuple[Field, object], ...] = ()
     interval: TimeInterval | None = None
-
-
-@dataclass
-class Params:
-    """Collects positional parameters ($1, $2, …) for asyncpg."""
-
-    values: list[object] = field(default_factory=list)
-
-    def add(self, value: object) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}"
+    cql: Any = None  # a pygeofilter syntax tree (gis_core.cql2)
+    filter_crs: OutputCrs | None = None
 
 
 def geometry_json_sql(layer: Layer, crs: OutputCrs) -> str:
@@ -81,6 +75,9 @@ def where_sql(layer: Layer, query: FeatureQuery, params: Params) -> str:
             clauses.append(f"{column.sql} >= {params.add(query.interval.start)}")
         if query.interval.end is not None:
             clauses.append(f"{column.sql} <= {params.add(query.interval.end)}")
+    if query.cql is not None:
+        filter_crs = query.filter_crs or parse_crs(CRS84_URI)
+        clauses.append(compile_filter(query.cql, layer, params, filter_crs))
     return " AND ".join(clauses) or "TRUE"
 
 
@@ -117,7 +114,8 @@ async def number_matched(
 ) -> int | None:
     """The exact count when it is at most ``cap``; None (not reported) for larger results.
     Unfiltered queries on tables estimated larger than ``cap`` are not counted at all."""
-    unfiltered = query.bbox is None and not query.filters and query.interval is None
+    unfiltered = (query.bbox is None and not query.filters and query.interval is None
+                  and query.cql is None)
     if unfiltered and await estimated_rows(conn, layer) > cap:
         return None
     sql, args = capped_count_sql(layer, query, cap)

@@ -24,6 +24,7 @@ from api.ogc.common import (
     HTML,
     JSON,
     base_url,
+    json_response,
     link,
     render,
     self_links,
@@ -50,7 +51,23 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
     "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 ]
+GEOMETRY_FORMATS = {
+    "Point": "geometry-point", "LineString": "geometry-linestring",
+    "Polygon": "geometry-polygon", "MultiPoint": "geometry-multipoint",
+    "MultiLineString": "geometry-multilinestring", "MultiPolygon": "geometry-multipolygon",
+}
 FeatureId = Annotated[str, Path(alias="featureId")]
 
 
@@ -119,6 +136,9 @@ def collection_doc(layer: Layer, base: str, extent: Extent,
             link(f"{base}/collections/{layer.id}", "self", JSON, layer.title_ja),
             link(items, "items", GEOJSON, f"{layer.title_ja} (GeoJSON)"),
             link(f"{items}?f=html", "items", HTML, f"{layer.title_ja} (HTML)"),
+            link(f"{base}/collections/{layer.id}/queryables",
+                 "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json",
+                 "Queryables"),
             link(f"{base}/collections/{layer.id}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/"
                  "tilesets-vector", JSON, "Vector tiles"),
         ],
@@ -154,6 +174,23 @@ async def collection(request: Request, layer: LayerDep, pool: PoolDep) -> Respon
                          datasets.get(layer.id))
     doc["links"] = self_links(request) + doc["links"][1:]
     return render(request, "collection.html", doc, html_extra={"layer": layer})
+
+
+@router.get("/collections/{collectionId}/queryables", summary="What a filter may use")
+async def queryables(request: Request, layer: LayerDep) -> Response:
+    reject_unknown_parameters(request, frozenset({"f"}))
+    properties: dict[str, Any] = {
+        "geom": {"title": "形状 / Geometry", "format": GEOMETRY_FORMATS[layer.geometry_type],
+                 "x-ogc-role": "primary-geometry"},
+    }
+    properties.update({f.name: f.json_schema() for f in layer.fields if f.filterable})
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base_url(request)}/collections/{layer.id}/queryables",
+        "type": "object", "title": layer.title_ja, "properties": properties,
+        "additionalProperties": False,
+    }
+    return json_response(doc, "application/schema+json")
 
 
 def _page_links(request: Request, query: features.FeatureQuery, returned: int,
