@@ -4,7 +4,8 @@ every OGC query parameter parsed and validated once."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import asyncpg
@@ -109,18 +110,28 @@ def storage_bbox(text: str, crs: OutputCrs) -> tuple[float, float, float, float]
     return bounds
 
 
-def _parse_instant(text: str) -> datetime | None:
-    if text in ("..", ""):
-        return None
+def parse_timestamp(text: str, parameter: str) -> datetime:
+    """An RFC 3339 timestamp with a time zone, representable in UTC (PostgreSQL's range)."""
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidParameter(
-            f"datetime {text!r} is not RFC 3339 (e.g. 2026-04-01T00:00:00Z)", parameter="datetime"
+            f"{parameter} {text!r} is not RFC 3339 (e.g. 2026-04-01T00:00:00Z)", parameter=parameter
         ) from None
     if value.tzinfo is None:
-        raise InvalidParameter("datetime needs a time zone (Z or +09:00)", parameter="datetime")
+        raise InvalidParameter(f"{parameter} needs a time zone (Z or +09:00)", parameter=parameter)
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidParameter(f"{parameter} {text!r} is out of range",
+                               parameter=parameter) from None
     return value
+
+
+def _parse_instant(text: str) -> datetime | None:
+    if text in ("..", ""):
+        return None
+    return parse_timestamp(text, "datetime")
 
 
 def parse_datetime(text: str) -> TimeInterval:
@@ -139,35 +150,68 @@ def parse_datetime(text: str) -> TimeInterval:
     return TimeInterval(instant, instant)
 
 
+INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,18}")  # fits PostgreSQL's bigint
+
+
+def _parse_integer(text: str) -> int:
+    if not INTEGER_TEXT.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _parse_number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _parse_boolean(text: str) -> bool:
+    return {"true": True, "false": False}[text.lower()]
+
+
+SCALAR_PARSERS = {"integer": _parse_integer, "number": _parse_number, "boolean": _parse_boolean}
+
+
 def parse_property_value(field: Field, text: str) -> object:
+    """A property filter's value as the field's type; 400 naming the field when it is not."""
+    match field.type:
+        case "datetime":
+            return parse_timestamp(text, field.name)
+        case "date":
+            return _parse_date(field, text)
+        case "string":
+            return text
     try:
-        match field.type:
-            case "integer":
-                return int(text)
-            case "number":
-                return float(text)
-            case "boolean":
-                return {"true": True, "false": False}[text.lower()]
-            case "date" | "datetime":
-                return datetime.fromisoformat(text.replace("Z", "+00:00"))
-            case _:
-                return text
+        return SCALAR_PARSERS[field.type](text)
     except (ValueError, KeyError):
-        raise InvalidParameter(f"{field.name} must be a {field.type}",
+        article = "an" if field.type[0] in "aeiou" else "a"
+        raise InvalidParameter(f"{field.name} must be {article} {field.type}",
+                               parameter=field.name) from None
+
+
+def _parse_date(field: Field, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameter(f"{field.name} must be a date (YYYY-MM-DD)",
                                parameter=field.name) from None
 
 
 def output_crs(crs: str | None, parameter: str = "crs") -> OutputCrs:
     try:
-        return parse_crs(crs or CRS84_URI)
+        return parse_crs(CRS84_URI if crs is None else crs)
     except UnknownCrs:
         raise InvalidParameter(f"unsupported CRS {crs!r}", parameter=parameter) from None
 
 
 def reject_unknown_parameters(request: Request, allowed: frozenset[str]) -> None:
-    for name in request.query_params:
+    """400 for a parameter the route does not know, or a value PostgreSQL cannot hold (NUL)."""
+    for name, value in request.query_params.multi_items():
         if name not in allowed:
             raise InvalidParameter(f"unknown query parameter {name!r}", parameter=name)
+        if "\x00" in value:
+            raise InvalidParameter(f"{name} contains a NUL character", parameter=name)
 
 
 def feature_query(
@@ -195,15 +239,16 @@ def feature_query(
         (filterable[name], parse_property_value(filterable[name], value))
         for name, value in request.query_params.items() if name in filterable
     )
+    in_bbox_crs = output_crs(bbox_crs, "bbox-crs")  # checked even without a bbox
     return FeatureQuery(
         crs=output_crs(crs),
         limit=limit,
         offset=offset,
-        bbox=storage_bbox(bbox, output_crs(bbox_crs, "bbox-crs")) if bbox else None,
+        bbox=storage_bbox(bbox, in_bbox_crs) if bbox is not None else None,
         filters=filters,
-        interval=parse_datetime(datetime_text) if datetime_text else None,
+        interval=parse_datetime(datetime_text) if datetime_text is not None else None,
         cql=parse_filter(layer, filter_text, filter_lang),
-        filter_crs=output_crs(filter_crs, "filter-crs") if filter_crs else None,
+        filter_crs=output_crs(filter_crs, "filter-crs") if filter_crs is not None else None,
     )
 
 

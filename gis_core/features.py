@@ -35,6 +35,12 @@ class FeatureQuery:
     filter_crs: OutputCrs | None = None
 
 
+# Property-filter values are bound with a type of their own, not the column's: a bigint value
+# compared with an integer column cannot overflow the column's type.
+PARAMETER_TYPES = {"string": "text", "integer": "bigint", "number": "double precision",
+                   "boolean": "boolean", "date": "date", "datetime": "timestamptz"}
+
+
 def geometry_json_sql(layer: Layer, crs: OutputCrs) -> str:
     geometry = f't."{layer.geometry_column}"'
     if crs.srid != STORAGE_SRID:
@@ -67,7 +73,7 @@ def where_sql(layer: Layer, query: FeatureQuery, params: Params) -> str:
         clauses.append(f't."{layer.geometry_column}" && {envelope}')
         clauses.append(f'ST_Intersects(t."{layer.geometry_column}", {envelope})')
     for prop, value in query.filters:
-        clauses.append(f"{prop.sql} = {params.add(value)}")
+        clauses.append(f"{prop.sql} = {params.add(value)}::{PARAMETER_TYPES[prop.type]}")
     if query.interval is not None and layer.temporal_field:
         column = layer.field(layer.temporal_field)
         assert column is not None, "temporal_field must name a field of the layer"
@@ -133,7 +139,7 @@ async def fetch_feature(
 ) -> str | None:
     sql = (
         f"SELECT {feature_json_sql(layer, crs)} FROM {layer.table} t "
-        f'WHERE t."{layer.id_column}" = $1'
+        f'WHERE t."{layer.id_column}" = $1::bigint'  # bigint: no overflow on an integer column
     )
     return await conn.fetchval(sql, feature_id)
 

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     exact_count_cap: int = 10_000
     tile_cache_bytes: int = 256 * 1024 * 1024
     db_pool_size: int = 16
+    online_basemap_url: str | None = Field(
+        default=None,
+        description="An online raster basemap under the city's layers on the web map: an XYZ "
+        "template such as 地理院タイル https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png. "
+        "Unset (the default): the map draws only the city's own layers and works offline.",
+    )
     extra_layer_modules: list[str] = Field(
         default_factory=list,
         description="Extra modules whose import registers layers (used by bench/).",

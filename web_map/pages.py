@@ -1,8 +1,13 @@
-"""Routes of the pages and their static files."""
+"""Routes of the pages and their static files.
+
+The front-end packages come from npm (``package.json``, installed by ``make``) and are served
+from ``node_modules`` under ``/vendor/``: never a CDN, so the map works offline.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
@@ -10,10 +15,19 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.ogc import features
+from gis_core.settings import PROJECT_ROOT, Settings
 
 HERE = Path(__file__).resolve().parent
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+VENDOR = {  # URL path under /vendor/ → folder of an npm package, and a file it must have
+    "maplibre-gl": (NODE_MODULES / "maplibre-gl" / "dist", "maplibre-gl.mjs"),
+}
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
+
+
+class FrontEndPackagesMissing(RuntimeError):
+    """The npm packages the pages need are not installed."""
 
 
 def browser_wants_html(request: Request) -> bool:
@@ -23,15 +37,43 @@ def browser_wants_html(request: Request) -> bool:
     return "text/html" in accept.split(",")[0]
 
 
+def page_config(settings: Settings) -> dict[str, Any]:
+    """What the map's script needs to know from the server (put in the page as JSON)."""
+    return {
+        "cityNameJa": settings.city_name_ja,
+        "cityNameEn": settings.city_name_en,
+        "onlineBasemapUrl": settings.online_basemap_url,
+    }
+
+
 @router.get("/")
 async def home(request: Request) -> Response:
     if not browser_wants_html(request):
         return await features.landing(request)
-    return templates.TemplateResponse(request, "map.html", {})
+    settings: Settings = request.app.state.settings
+    context = {
+        "kiosk": request.query_params.get("kiosk") == "1",
+        "config": page_config(settings),
+        "city_name_ja": settings.city_name_ja,
+    }
+    return templates.TemplateResponse(request, "map.html", context)
+
+
+def check_vendor() -> None:
+    """Fail at start-up, with the fix, when ``npm ci`` has not been run."""
+    missing = [name for name, (folder, needed) in VENDOR.items() if not (folder / needed).is_file()]
+    if missing:
+        raise FrontEndPackagesMissing(
+            f"front-end packages missing from {NODE_MODULES}: {', '.join(missing)}. "
+            "Run `make deps` (or `npm ci` in the project folder) to install them."
+        )
 
 
 def install(app: FastAPI) -> None:
+    check_vendor()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for name, (folder, _needed) in VENDOR.items():
+        app.mount(f"/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}")
     app.include_router(router)
     home_route = app.router.routes.pop()
     app.router.routes.insert(0, home_route)  # before the API's landing route

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -69,6 +70,8 @@ GEOMETRY_FORMATS = {
     "MultiLineString": "geometry-multilinestring", "MultiPolygon": "geometry-multipolygon",
 }
 FeatureId = Annotated[str, Path(alias="featureId")]
+OPENAPI = "application/vnd.oai.openapi+json;version=3.1"
+FEATURE_ID = re.compile(r"[0-9]{1,18}")  # ids are bigint
 
 
 @router.get("/", summary="Landing page")
@@ -81,8 +84,7 @@ async def landing(request: Request) -> Response:
                        "the city's layers for maps and GIS clients such as QGIS.",
         "links": [
             *self_links(request),
-            link(f"{base}/api", "service-desc", "application/vnd.oai.openapi+json;version=3.1",
-                 "API definition (OpenAPI)"),
+            link(f"{base}/api", "service-desc", OPENAPI, "API definition (OpenAPI)"),
             link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
             link(f"{base}/collections", "data", JSON, "Collections (layers)"),
             link(f"{base}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", JSON,
@@ -99,12 +101,19 @@ async def conformance(request: Request) -> Response:
     return render(request, "conformance.html", {"conformsTo": CONFORMANCE})
 
 
+def openapi_media_type(accept: str) -> str:
+    """The OpenAPI 3.1 media type, or plain JSON for a client that does not accept it: GDAL's
+    OAPIF driver asks for ``version=3.0, application/json`` and rejects any other answer."""
+    wanted = [part.split(";q=")[0].strip() for part in accept.split(",")]
+    if not accept or any(w in (OPENAPI, "*/*", "application/*") for w in wanted):
+        return OPENAPI
+    return JSON
+
+
 @router.get("/api", summary="API definition (OpenAPI)", include_in_schema=False)
 async def api_definition(request: Request) -> Response:
-    return Response(
-        orjson.dumps(request.app.openapi()),
-        media_type="application/vnd.oai.openapi+json;version=3.1",
-    )
+    return Response(orjson.dumps(request.app.openapi()),
+                    media_type=openapi_media_type(request.headers.get("accept", "")))
 
 
 async def _datasets(pool: Any) -> dict[str, dict[str, Any]]:
@@ -234,7 +243,7 @@ async def item(request: Request, layer: LayerDep, pool: PoolDep, feature_id: Fea
                crs: str | None = None) -> Response:
     reject_unknown_parameters(request, frozenset({"f", "crs"}))
     out = output_crs(crs)
-    if not feature_id.isdigit() or len(feature_id) > 18:
+    if not FEATURE_ID.fullmatch(feature_id):  # not str.isdigit: "²" is a digit to it
         raise NotFound(f"no feature {feature_id!r} in {layer.id}", parameter="featureId")
     async with pool.acquire() as conn:
         text = await features.fetch_feature(conn, layer, int(feature_id), out)

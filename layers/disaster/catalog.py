@@ -34,3 +34,22 @@ SHELTERS = Layer(
 )
 
 catalog.register(SHELTERS)
+
+FLOOD_ZONES = Layer(
+    id="flood_zones", table="flood_zone", geometry_type="MultiPolygon", domain="disaster",
+    title_ja="洪水浸水想定区域", title_en="Flood inundation zones",
+    description_ja="河川ごとの洪水浸水想定区域と想定浸水深（国土数値情報 洪水浸水想定区域データ）。",
+    description_en="Expected flood inundation areas and depths per river (National Land "
+                   "Numerical Information, flood inundation assumption areas).",
+    fields=(
+        Field("depth_rank", "string", "浸水深ランク", "Depth rank"),
+        Field("depth_min_m", "number", "浸水深 下限 (m)", "Depth from (m)"),
+        Field("depth_max_m", "number", "浸水深 上限 (m)", "Depth below (m)"),
+        Field("label_ja", "string", "浸水深", "Depth range"),
+        Field("river_name", "string", "河川名", "River"),
+        Field("is_sample", "boolean", "サンプル", "Sample data"),
+    ),
+    basemap=False, min_zoom=10, keywords=("flood", "浸水", "hazard", "disaster"),
+)
+
+catalog.register(FLOOD_ZONES)

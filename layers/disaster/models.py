@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Integer, Table, Text
+from sqlalchemy import Boolean, Column, Integer, Numeric, Table, Text
 
 from gis_core.models import geometry_columns, metadata
 
@@ -23,4 +23,16 @@ shelter = Table(
     Column("capacity", Integer),
     Column("is_sample", Boolean, nullable=False),
     *geometry_columns("POINT"),
+)
+
+flood_zone = Table(
+    "flood_zone", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("depth_rank", Text, nullable=False),
+    Column("depth_min_m", Numeric),
+    Column("depth_max_m", Numeric),
+    Column("label_ja", Text, nullable=False),
+    Column("river_name", Text),
+    Column("is_sample", Boolean, nullable=False),
+    *geometry_columns("MULTIPOLYGON"),
 )

@@ -1,13 +1,13 @@
 """Accounts, roles, sessions, personal access tokens, and the append-only audit log.
 
 Revision ID: 0005_identity_audit
-Revises: 0003_facilities_shelters
+Revises: 0004_flood_zones
 """
 
 from alembic import op
 
 revision = "0005_identity_audit"
-down_revision = "0003_facilities_shelters"
+down_revision = "0004_flood_zones"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the spatial core (see bench/README.md)."""
