@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package.json 2>/dev/null 
 DEBIAN_PACKAGES := postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting gdal-bin
 PYTEST_ARGS ?=
 
-.PHONY: run test setup deps debian-packages venv lint bench db-down clean
+.PHONY: run test setup deps debian-packages venv node lint bench db-down clean
 
 run: setup
 	$(BIN)/citygis serve
@@ -22,7 +22,13 @@ test: setup
 setup: deps
 	$(BIN)/citygis setup
 
-deps: debian-packages venv
+deps: debian-packages venv node
+
+node: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 debian-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \

@@ -38,7 +38,8 @@ catalog.register(SHELTERS)
 FLOOD_ZONES = Layer(
     id="flood_zones", table="flood_zone", geometry_type="MultiPolygon", domain="disaster",
     title_ja="洪水浸水想定区域", title_en="Flood inundation zones",
-    description_ja="河川ごとの洪水浸水想定区域と想定浸水深（国土数値情報 洪水浸水想定区域データ）。",
+    description_ja="河川ごとの洪水浸水想定区域と想定浸水深"
+                   "（国土数値情報 洪水浸水想定区域データ）。",
     description_en="Expected flood inundation areas and depths per river (National Land "
                    "Numerical Information, flood inundation assumption areas).",
     fields=(

@@ -51,6 +51,7 @@ const MESSAGES = {
     roadResidential: '生活道路',
     onlineBasemap: '背景地図',
     dataNote: '距離は直線距離、徒歩時間は分速80mでの目安です。',
+    shown: '{name} を表示しました。',
   },
   en: {
     title: '{cityEn} Map',
@@ -98,6 +99,7 @@ const MESSAGES = {
     roadResidential: 'Local street',
     onlineBasemap: 'Background map',
     dataNote: 'Distances are straight-line; walking times assume 80 m per minute.',
+    shown: 'Showing {name}.',
   },
 };
 
@@ -131,9 +133,31 @@ const MAPLIBRE_LOCALE = {
     'CooperativeGesturesHandler.MobileHelpText': '2本指で地図を動かします',
   },
   en: {
+    'AttributionControl.ToggleAttribution': 'Toggle attribution',
+    'AttributionControl.MapFeedback': 'Map feedback',
+    'FullscreenControl.Enter': 'Enter fullscreen',
+    'FullscreenControl.Exit': 'Exit fullscreen',
+    'GeolocateControl.FindMyLocation': 'Find my location',
+    'GeolocateControl.LocationNotAvailable': 'Location not available',
+    'LogoControl.Title': 'MapLibre logo',
     'Map.Title': 'Map (arrow keys move, + and − zoom)',
     'Marker.Title': 'Chosen place',
     'NavigationControl.ResetBearing': 'Reset north (drag to rotate)',
+    'NavigationControl.ZoomIn': 'Zoom in',
+    'NavigationControl.ZoomOut': 'Zoom out',
+    'Popup.Close': 'Close popup',
+    'ScaleControl.Feet': 'ft',
+    'ScaleControl.Meters': 'm',
+    'ScaleControl.Kilometers': 'km',
+    'ScaleControl.Miles': 'mi',
+    'ScaleControl.NauticalMiles': 'nm',
+    'GlobeControl.Enable': 'Enable globe',
+    'GlobeControl.Disable': 'Disable globe',
+    'TerrainControl.Enable': 'Enable terrain',
+    'TerrainControl.Disable': 'Disable terrain',
+    'CooperativeGesturesHandler.WindowsHelpText': 'Use Ctrl + scroll to zoom the map',
+    'CooperativeGesturesHandler.MacHelpText': 'Use ⌘ + scroll to zoom the map',
+    'CooperativeGesturesHandler.MobileHelpText': 'Use two fingers to move the map',
   },
 };
 
