@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
         lambda layer_id: app.state.tile_cache.evict({layer_id, tiles.BASEMAP_ID})
     )
     errors.install(app)
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     app.include_router(features.router)
     app.include_router(tiles.router)
     app.include_router(places.router)

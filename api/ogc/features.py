@@ -148,6 +148,8 @@ def collection_doc(layer: Layer, base: str, extent: Extent,
             link(f"{base}/collections/{layer.id}/queryables",
                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json",
                  "Queryables"),
+            link(f"{base}/collections/{layer.id}/queryables", "queryables",
+                 "application/schema+json", "Queryables"),
             link(f"{base}/collections/{layer.id}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/"
                  "tilesets-vector", JSON, "Vector tiles"),
         ],

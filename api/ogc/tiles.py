@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import CatalogDep, LayerDep, PoolDep, reject_unknown_parameters
@@ -19,6 +20,8 @@ from gis_core.tiles import (
     TILE_MATRIX_SET_ID,
     TileKey,
     check_tile,
+    gunzip_tile,
+    gzip_tile,
     render_tile,
     tile_matrix_set,
 )
@@ -31,6 +34,7 @@ TileMatrixSetId = Annotated[str, Path(alias="tileMatrixSetId")]
 Z = Annotated[int, Path(alias="tileMatrix")]
 X = Annotated[int, Path(alias="tileCol")]
 Y = Annotated[int, Path(alias="tileRow")]
+METADATA_PARAMETERS = frozenset({"f"})
 
 
 def _check_tms(tms_id: str) -> None:
@@ -40,6 +44,7 @@ def _check_tms(tms_id: str) -> None:
 
 @router.get("/tileMatrixSets", summary="Tile matrix sets")
 async def tile_matrix_sets(request: Request) -> Response:
+    reject_unknown_parameters(request, METADATA_PARAMETERS)
     base = base_url(request)
     doc = {"tileMatrixSets": [{
         "id": TILE_MATRIX_SET_ID, "title": "Google Maps Compatible for the World", "uri": TMS_URI,
@@ -50,7 +55,8 @@ async def tile_matrix_sets(request: Request) -> Response:
 
 
 @router.get("/tileMatrixSets/{tileMatrixSetId}", summary="One tile matrix set")
-async def tile_matrix_set_doc(tms_id: TileMatrixSetId) -> Response:
+async def tile_matrix_set_doc(request: Request, tms_id: TileMatrixSetId) -> Response:
+    reject_unknown_parameters(request, METADATA_PARAMETERS)
     _check_tms(tms_id)
     return Response(tile_matrix_set().model_dump_json(exclude_none=True, by_alias=True),
                     media_type=JSON)
@@ -123,30 +129,56 @@ async def _attribution(pool: Any, layers: Sequence[Layer]) -> str:
     return " | ".join(dict.fromkeys(row[0] for row in rows))
 
 
+def accepts_gzip(request: Request) -> bool:
+    # The same test as Starlette's GZipMiddleware, which compresses every other response.
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
+def tile_headers(key: TileKey, layers: Sequence[Layer], gzipped: bool) -> dict[str, str]:
+    private = not all(lyr.is_public for lyr in layers)
+    # Each content coding is its own representation, with its own entity tag (RFC 9110 8.8.3).
+    etag = key.etag[:-1] + '-gz"' if gzipped else key.etag
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"{'private' if private else 'public'}, max-age=30, must-revalidate",
+        "Vary": "Cookie, Authorization, Accept-Encoding",
+    }
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return headers
+
+
+async def cached_tile(request: Request, pool: Any, key: TileKey, layers: Sequence[Layer]
+                      ) -> bytes:
+    """The tile, gzip-compressed: rendered and compressed once, then served from the cache."""
+    cache = request.app.state.tile_cache
+    tile = cache.get(key)
+    if tile is None:
+        async with pool.acquire() as conn:
+            raw = await render_tile(conn, layers, key.z, key.x, key.y)
+        tile = await run_in_threadpool(gzip_tile, raw)
+        cache.put(key, tile)
+    return tile
+
+
 async def serve_tile(request: Request, pool: Any, tileset: str, layers: Sequence[Layer],
                      z: int, x: int, y: int) -> Response:
     check_tile(z, x, y)
-    state = request.app.state
-    key = TileKey(tileset, tuple(state.versions.get(lyr.id) for lyr in layers), z, x, y)
-    private = not all(lyr.is_public for lyr in layers)
-    headers = {
-        "ETag": key.etag,
-        "Cache-Control": f"{'private' if private else 'public'}, max-age=30, must-revalidate",
-        "Vary": "Cookie, Authorization",
-    }
-    if request.headers.get("if-none-match") == key.etag:
+    versions = request.app.state.versions
+    key = TileKey(tileset, tuple(versions.get(lyr.id) for lyr in layers), z, x, y)
+    gzipped = accepts_gzip(request)
+    headers = tile_headers(key, layers, gzipped)
+    if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
-    tile = state.tile_cache.get(key)
-    if tile is None:
-        async with pool.acquire() as conn:
-            tile = await render_tile(conn, layers, z, x, y)
-        state.tile_cache.put(key, tile)
+    tile = await cached_tile(request, pool, key, layers)
     if not tile:
+        headers.pop("Content-Encoding", None)
         return Response(status_code=204, headers=headers)
-    return Response(tile, media_type=MVT, headers=headers)
+    return Response(tile if gzipped else gunzip_tile(tile), media_type=MVT, headers=headers)
 
 
 def _tilesets_list(request: Request, layer: Layer | None) -> Response:
+    reject_unknown_parameters(request, METADATA_PARAMETERS)
     base = base_url(request)
     path = f"{_tiles_path(base, layer)}/{TILE_MATRIX_SET_ID}"
     doc = {"links": self_links(request), "tilesets": [{
@@ -169,6 +201,7 @@ async def layer_tilesets(request: Request, layer: LayerDep) -> Response:
 async def layer_tileset(request: Request, layer: LayerDep, pool: PoolDep,
                         tms_id: TileMatrixSetId) -> Response:
     _check_tms(tms_id)
+    reject_unknown_parameters(request, METADATA_PARAMETERS)
     doc = tileset_doc(base_url(request), [layer], layer, await _attribution(pool, [layer]))
     return json_response(doc)
 
@@ -178,6 +211,7 @@ async def layer_tileset(request: Request, layer: LayerDep, pool: PoolDep,
 async def layer_tilejson(request: Request, layer: LayerDep, pool: PoolDep,
                          tms_id: TileMatrixSetId) -> Response:
     _check_tms(tms_id)
+    reject_unknown_parameters(request, METADATA_PARAMETERS)
     return json_response(tilejson(base_url(request), [layer], layer,
                                   await _attribution(pool, [layer]),
                                   await union_bbox(request, [layer])))
@@ -202,6 +236,7 @@ async def basemap_tilesets(request: Request) -> Response:
 async def basemap_tileset(request: Request, catalog: CatalogDep, pool: PoolDep,
                           tms_id: TileMatrixSetId) -> Response:
     _check_tms(tms_id)
+    reject_unknown_parameters(request, METADATA_PARAMETERS)
     layers = catalog.basemap_layers()
     return json_response(tileset_doc(base_url(request), layers, None,
                                      await _attribution(pool, layers)))
@@ -211,6 +246,7 @@ async def basemap_tileset(request: Request, catalog: CatalogDep, pool: PoolDep,
 async def basemap_tilejson(request: Request, catalog: CatalogDep, pool: PoolDep,
                            tms_id: TileMatrixSetId) -> Response:
     _check_tms(tms_id)
+    reject_unknown_parameters(request, METADATA_PARAMETERS)
     layers = catalog.basemap_layers()
     return json_response(tilejson(base_url(request), layers, None,
                                   await _attribution(pool, layers),

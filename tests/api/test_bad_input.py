@@ -83,6 +83,14 @@ BAD_REQUESTS = [
     ("/tiles/NoSuchMatrixSet/2/0/0", {}, 404, "tileMatrixSetId"),
     ("/tiles/NoSuchMatrixSet", {}, 404, "tileMatrixSetId"),
     ("/tileMatrixSets/NoSuchMatrixSet", {}, 404, "tileMatrixSetId"),
+    ("/tileMatrixSets", {"zoom": "3"}, 400, "zoom"),
+    ("/tileMatrixSets/WebMercatorQuad", {"zoom": "3"}, 400, "zoom"),
+    (TILE, {"bbox": "1,2,3,4"}, 400, "bbox"),
+    ("/collections/shelters/tiles", {"z": "1"}, 400, "z"),
+    (f"{TILE}/tilejson.json", {"minzoom": "3"}, 400, "minzoom"),
+    ("/tiles", {"x": "1"}, 400, "x"),
+    ("/tiles/WebMercatorQuad", {"x": "1"}, 400, "x"),
+    ("/tiles/WebMercatorQuad/tilejson.json", {"x": "1"}, 400, "x"),
 ]
 
 

@@ -51,6 +51,19 @@ def test_etag_revalidation_answers_304(http: httpx.Client) -> None:
     assert http.get(url).content == first.content
 
 
+def test_tiles_are_served_gzipped_to_clients_that_accept_it(http: httpx.Client) -> None:
+    url = tile_url("", 15)
+    gzipped = http.get(url, headers={"Accept-Encoding": "gzip"})
+    plain = http.get(url, headers={"Accept-Encoding": "identity"})
+    assert gzipped.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert gzipped.content == plain.content  # httpx has gunzipped it
+    assert int(gzipped.headers["content-length"]) < int(plain.headers["content-length"])
+    assert gzipped.headers["etag"] != plain.headers["etag"]
+    assert "Accept-Encoding" in gzipped.headers["vary"]
+    assert mapbox_vector_tile.decode(plain.content)["roads"]["features"]
+
+
 def test_tilejson_and_tileset_metadata(http: httpx.Client) -> None:
     tilejson = http.get("/tiles/WebMercatorQuad/tilejson.json").json()
     assert tilejson["tiles"][0].endswith("/tiles/WebMercatorQuad/{z}/{y}/{x}")
