@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from gis_core.catalog import Field, Layer, catalog
+from gis_core.catalog import Field, Layer
 
 BENCH_FIELDS = (
     Field("name", "string", "名称", "Name"),
@@ -28,8 +28,7 @@ BENCH_POLYGONS = Layer(
 )
 
 BENCH_LAYERS = (BENCH_POINTS, BENCH_POLYGONS)
-
-catalog.register(*BENCH_LAYERS)
+LAYERS = BENCH_LAYERS  # published by a server started with this module in extra_layer_modules
 
 # Higashiyamato City's bounding box (lon/lat, EPSG:4326): where the synthetic features lie.
 CITY_BBOX = (139.3916, 35.7300, 139.4516, 35.7696)

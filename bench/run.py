@@ -26,6 +26,7 @@ from bench.measure import Phase
 from bench.report import HEADER, RESULTS_DIR, machine, ratio_lines, ratios, row, write_json
 from bench.server import Server
 from bench.workload import Tile, city_tiles
+from gis_core.settings import get_settings
 
 ENDLESS = 1_000_000  # rounds: cached phases stop on their time limit
 
@@ -64,15 +65,26 @@ def show(phase: Phase, workers: int | str) -> dict[str, Any]:
     return summary
 
 
-async def floor_phases(url: URL, tiles: list[Tile], args: argparse.Namespace
-                       ) -> dict[str, dict[str, Any]]:
+async def floor_phases(url: URL, tiles: list[Tile], args: argparse.Namespace,
+                       connections: int) -> dict[str, dict[str, Any]]:
     """Per layer: one unmeasured pass (warms PostgreSQL's buffers), then the measured one."""
     found = {}
     for layer in BENCH_LAYERS:
-        await sql_floor(url, layer, tiles, args.concurrency, args.max_seconds, "warm-up")
-        phase = await sql_floor(url, layer, tiles, args.concurrency, args.max_seconds)
+        name = f"tiles sql floor {connections:>2}c {layer.id}"
+        await sql_floor(url, layer, tiles, connections, args.max_seconds, "warm-up")
+        phase = await sql_floor(url, layer, tiles, connections, args.max_seconds, name)
         found[layer.id] = show(phase, "-")
     return found
+
+
+def floors(url: URL, tiles: list[Tile], args: argparse.Namespace
+           ) -> dict[int, dict[str, dict[str, Any]]]:
+    """The floor at the client's concurrency (the target's reference) and, when it differs,
+    at the server's pool size (what the server's own connections could do at best)."""
+    if args.no_floor:
+        return {}
+    counts = dict.fromkeys([args.concurrency, get_settings().db_pool_size])
+    return {n: asyncio.run(floor_phases(url, tiles, args, n)) for n in counts}
 
 
 async def layer_tile_phases(client: Client, layer_id: str, tiles: list[Tile], workers: int,
@@ -115,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     tiles = city_tiles(parse_zooms(args.zooms), args.seed)
     print(f"{len(tiles)} tiles per layer (z{args.zooms}), concurrency {args.concurrency}, "
           f"Accept-Encoding: {args.accept_encoding}\n{HEADER}", flush=True)
-    floor = {} if args.no_floor else asyncio.run(floor_phases(url, tiles, args))
+    floor = floors(url, tiles, args)
     runs: dict[str, Any] = {}
     layer_ids = [layer.id for layer in BENCH_LAYERS]
     for workers in (int(w) for w in args.workers.split(",")):
@@ -125,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     for workers, run in runs.items():
         print("\n".join(ratio_lines(int(workers), run["ratios"])))
     path = write_json({"machine": machine(), "options": vars(args), "tiles": len(tiles),
-                       "floor": floor, "runs": runs})
+                       "pool_size": get_settings().db_pool_size,
+                       "floor": {str(n): found for n, found in floor.items()}, "runs": runs})
     print(f"wrote {path}")
     return 0
 

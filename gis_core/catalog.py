@@ -114,6 +114,9 @@ class Catalog:
     def readable(self, roles: frozenset[Role]) -> list[Layer]:
         return [layer for layer in self if layer.may_read(roles)]
 
+    def copy(self) -> Catalog:
+        return Catalog(dict(self._layers))
+
     def basemap_layers(self) -> list[Layer]:
         return [layer for layer in self if layer.basemap and layer.is_public]
 

@@ -10,8 +10,11 @@ DOMAINS = ("base", "facilities", "disaster")
 
 
 def load_catalog(extra_modules: list[str] | None = None) -> Catalog:
+    """The domains' layers plus the ``LAYERS`` of each extra module, in a catalog of the
+    caller's own (extra layers never leak into another app of the same process)."""
     for domain in DOMAINS:
         importlib.import_module(f"layers.{domain}.catalog")
+    found = catalog.copy()
     for module in extra_modules or []:
-        importlib.import_module(module)
-    return catalog
+        found.register(*importlib.import_module(module).LAYERS)
+    return found

@@ -1,0 +1,196 @@
+"""Every route × every role → the expected status. A route missing from ``CASES`` fails
+``test_every_route_is_in_the_matrix``: nothing new ships without deciding who may call it.
+
+A layer only caseworkers may read (tests.api.restricted_layer) checks that restricted data never
+reaches another role through features, tiles, search, places or exports, and that its reads
+are audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
+import morecantile
+import pytest
+from sqlalchemy.engine import URL
+
+from api.auth import service
+from gis_core.access import Role
+from gis_core.database import psycopg_connect
+from gis_core.settings import get_settings
+from tests.api import restricted_layer
+from tests.api.test_auth import run_db
+from tests.conftest import LiveServer, _create_database, _drop_database
+
+ROLES = ("anonymous", "citizen", "planner", "disaster_officer", "network_staff", "caseworker",
+         "admin")
+PASSWORD = "correct horse battery"
+HALL = (139.4265, 35.7454)
+TILE = morecantile.tms.get("WebMercatorQuad").tile(*HALL, 14)
+ZYX = f"{TILE.z}/{TILE.y}/{TILE.x}"
+
+
+def everyone(status: int = 200) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int = 200) -> dict[str, int]:
+    return {**everyone(status), "anonymous": 401}
+
+
+def only(*roles: str, status: int = 200) -> dict[str, int]:
+    allowed = {*roles, "admin"}
+    return {role: status if role in allowed else 403 for role in ROLES} | {"anonymous": 401}
+
+
+PUBLIC, RESTRICTED = everyone(), only("caseworker")
+
+
+@dataclass(frozen=True)
+class Case:
+    url: str
+    expect: dict[str, int]
+    body: dict[str, Any] | None = field(default=None)
+
+
+def layer_cases(suffix: str, public_status: int = 200) -> list[Case]:
+    """The same route on a public layer and on the restricted one."""
+    return [Case(f"/collections/roads{suffix}", everyone(public_status)),
+            Case(f"/collections/case_notes{suffix}", RESTRICTED)]
+
+
+TMS = "/tiles/WebMercatorQuad"
+CASES: dict[tuple[str, str], list[Case]] = {
+    ("GET", "/"): [Case("/", PUBLIC)],
+    ("GET", "/openapi.json"): [Case("/openapi.json", PUBLIC)],
+    ("GET", "/conformance"): [Case("/conformance", PUBLIC)],
+    ("GET", "/api"): [Case("/api", PUBLIC)],
+    ("GET", "/collections"): [Case("/collections", PUBLIC)],
+    ("GET", "/collections/{collectionId}"): layer_cases(""),
+    ("GET", "/collections/{collectionId}/queryables"): layer_cases("/queryables"),
+    ("GET", "/collections/{collectionId}/items"): layer_cases("/items"),
+    ("GET", "/collections/{collectionId}/items/{featureId}"): layer_cases("/items/1"),
+    ("GET", "/collections/{collectionId}/map.html"): layer_cases("/map.html"),
+    ("GET", "/tileMatrixSets"): [Case("/tileMatrixSets", PUBLIC)],
+    ("GET", "/tileMatrixSets/{tileMatrixSetId}"): [Case("/tileMatrixSets/WebMercatorQuad",
+                                                        PUBLIC)],
+    ("GET", "/collections/{collectionId}/tiles"): layer_cases("/tiles"),
+    ("GET", "/collections/{collectionId}/tiles/{tileMatrixSetId}"): layer_cases(TMS),
+    ("GET", "/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json"):
+        layer_cases(f"{TMS}/tilejson.json"),
+    ("GET", "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/"
+            "{tileCol}"): layer_cases(f"{TMS}/{ZYX}"),
+    ("GET", "/tiles"): [Case("/tiles", PUBLIC)],
+    ("GET", "/tiles/{tileMatrixSetId}"): [Case(TMS, PUBLIC)],
+    ("GET", "/tiles/{tileMatrixSetId}/tilejson.json"): [Case(f"{TMS}/tilejson.json", PUBLIC)],
+    ("GET", "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"):
+        [Case(f"{TMS}/{ZYX}", PUBLIC)],
+    ("GET", "/places/at"): [Case(f"/places/at?lon={HALL[0]}&lat={HALL[1]}", PUBLIC)],
+    ("GET", "/search"): [Case("/search?q=中央", PUBLIC)],
+    ("POST", "/auth/login"): [Case("/auth/login", everyone(401),
+                                   {"username": "nobody", "password": "wrong password"})],
+    ("POST", "/auth/logout"): [Case("/auth/logout", signed_in(204))],
+    ("GET", "/auth/me"): [Case("/auth/me", signed_in())],
+    ("GET", "/audit"): [Case("/audit", only())],
+}
+PUBLIC_MOUNTS = {"/static", "/vendor/maplibre-gl"}  # the pages' own JS/CSS, public by nature
+
+
+def app_routes(routes: Iterable[Any]) -> Iterator[tuple[str, str]]:
+    """(method, path) of every route, through FastAPI's included routers and mounts."""
+    for route in routes:
+        if hasattr(route, "original_router"):  # FastAPI ≥ 0.165 keeps included routers
+            yield from app_routes(route.original_router.routes)
+        elif hasattr(route, "methods") and route.methods:
+            yield from ((m, route.path) for m in route.methods if m != "HEAD")
+        else:
+            yield "MOUNT", route.path
+
+
+@pytest.fixture(scope="module")
+def matrix_server(server_url: URL, template_db: str) -> Iterator[tuple[LiveServer, URL]]:
+    url = _create_database(server_url, "citygis_test_matrix", template_db)
+    with psycopg_connect(url, autocommit=True) as conn:
+        conn.execute(restricted_layer.create_table_sql())
+    settings = get_settings().model_copy(
+        update={"extra_layer_modules": ["tests.api.restricted_layer"]})
+    with LiveServer(url, settings) as live:
+        yield live, url
+    _drop_database(server_url, "citygis_test_matrix")
+
+
+@pytest.fixture(scope="module")
+def tokens(matrix_server: tuple[LiveServer, URL]) -> dict[str, str]:
+    async def issue(conn: asyncpg.Connection) -> dict[str, str]:
+        found = {}
+        for role in ROLES[1:]:
+            user_id = await service.create_user(conn, f"m_{role}", PASSWORD, role, {Role(role)})
+            found[role] = await service.create_token(conn, user_id, "matrix")
+        return found
+    return run_db(matrix_server[1], issue)
+
+
+def call(live: LiveServer, tokens: dict[str, str], role: str, method: str,
+         case: Case) -> httpx.Response:
+    headers = {"Accept": "application/json"}
+    if role != "anonymous":
+        headers["Authorization"] = f"Bearer {tokens[role]}"
+    with httpx.Client(base_url=live.url, headers=headers, timeout=30) as client:
+        return client.request(method, case.url, json=case.body)
+
+
+def test_every_route_is_in_the_matrix(matrix_server: tuple[LiveServer, URL]) -> None:
+    found = set(app_routes(matrix_server[0].app.routes))
+    mounts = {path for method, path in found if method == "MOUNT"}
+    assert mounts == PUBLIC_MOUNTS
+    undecided = (found - {("MOUNT", m) for m in mounts}) - CASES.keys()
+    assert not undecided, f"routes with no access decision in CASES: {sorted(undecided)}"
+    assert not CASES.keys() - found, "CASES lists routes the app no longer has"
+
+
+MATRIX = [(method, path, case, role) for (method, path), cases in CASES.items()
+          for case in cases for role in ROLES]
+
+
+@pytest.mark.parametrize(("method", "path", "case", "role"), MATRIX,
+                         ids=[f"{m} {c.url} as {r}" for m, _, c, r in MATRIX])
+def test_route_answers_each_role_as_decided(
+    matrix_server: tuple[LiveServer, URL], tokens: dict[str, str],
+    method: str, path: str, case: Case, role: str,
+) -> None:
+    response = call(matrix_server[0], tokens, role, method, case)
+    assert response.status_code == case.expect[role], response.text[:300]
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_restricted_data_reaches_no_other_role(matrix_server: tuple[LiveServer, URL],
+                                               tokens: dict[str, str]) -> None:
+    live = matrix_server[0]
+    for role in ROLES:
+        reader = role in ("caseworker", "admin")
+        listed = call(live, tokens, role, "GET", Case("/collections", PUBLIC)).json()
+        ids = {c["id"] for c in listed["collections"]}
+        assert ("case_notes" in ids) == reader, role
+        for url in ("/search?q=田中", f"/places/at?lon={HALL[0]}&lat={HALL[1]}",
+                    f"{TMS}/{ZYX}"):
+            body = call(live, tokens, role, "GET", Case(url, PUBLIC)).content
+            assert restricted_layer.SECRET_NOTE.encode() not in body, (role, url)
+            assert b"case_notes" not in body, (role, url)
+
+
+def test_reads_of_the_restricted_layer_are_audited(matrix_server: tuple[LiveServer, URL],
+                                                   tokens: dict[str, str]) -> None:
+    live, url = matrix_server
+    items = call(live, tokens, "caseworker", "GET", Case("/collections/case_notes/items?limit=5",
+                                                         RESTRICTED))
+    assert items.json()["features"][0]["properties"]["note"] == restricted_layer.SECRET_NOTE
+    with psycopg_connect(url) as conn:
+        rows = conn.execute(
+            "SELECT username, action, target, detail->>'query' FROM audit_log "
+            "WHERE target LIKE 'case_notes:%' AND username = 'm_caseworker' ORDER BY id DESC"
+        ).fetchall()
+    assert rows[0][1:] == ("read", "case_notes:/collections/case_notes/items", "limit=5")
