@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy.engine import URL
 
@@ -14,6 +15,7 @@ from api.auth import routes as auth
 from api.ogc import features, tiles
 from api.routes import audit, places
 from gis_core.database import create_pool, database_url
+from gis_core.migrate import check_current
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
 from gis_core.versions import LayerVersions
@@ -26,6 +28,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(check_current, url)
         app.state.pool = await create_pool(url, settings.db_pool_size)
         await app.state.versions.start(app.state.pool)
         try:

@@ -31,3 +31,24 @@ def current_revision(url: URL) -> str | None:
     with engine.connect() as connection:
         heads = MigrationContext.configure(connection).get_current_heads()
     return ", ".join(sorted(heads)) or None
+
+
+class SchemaBehind(RuntimeError):
+    """The database is not migrated to this code's revisions."""
+
+
+def script_heads() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config(URL.create("postgresql"))).get_heads())
+
+
+def check_current(url: URL) -> None:
+    """Refuse to serve a database whose schema is older (or newer) than the code."""
+    applied = set((current_revision(url) or "").split(", ")) - {""}
+    expected = script_heads()
+    if applied != expected:
+        raise SchemaBehind(
+            f"the database is at revision {', '.join(sorted(applied)) or 'none'} but this code "
+            f"needs {', '.join(sorted(expected))}: run `citygis migrate` (or `make run`)"
+        )

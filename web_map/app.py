@@ -11,11 +11,12 @@ from sqlalchemy.engine import URL
 
 from api.app import create_app as create_api_app
 from gis_core.settings import Settings
-from web_map import exports, pages
+from web_map import editor, exports, pages
 
 
 def create_app(settings: Settings | None = None, url: URL | None = None) -> FastAPI:
     app = create_api_app(settings, url)
     pages.install(app)
     app.include_router(exports.router)
+    app.include_router(editor.router)
     return app

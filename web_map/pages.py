@@ -21,6 +21,9 @@ HERE = Path(__file__).resolve().parent
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 VENDOR = {  # URL path under /vendor/ → folder of an npm package, and a file it must have
     "maplibre-gl": (NODE_MODULES / "maplibre-gl" / "dist", "maplibre-gl.mjs"),
+    "terra-draw": (NODE_MODULES / "terra-draw" / "dist", "terra-draw.module.js"),
+    "terra-draw-maplibre-gl-adapter": (NODE_MODULES / "terra-draw-maplibre-gl-adapter" / "dist",
+                                       "terra-draw-maplibre-gl-adapter.module.js"),
 }
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)

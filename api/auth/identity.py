@@ -40,6 +40,7 @@ async def _from_session(request: Request, cookie: str) -> Identity | None:
         sent = request.headers.get(CSRF_HEADER, "")
         if not secrets.compare_digest(sent.encode(), csrf.encode()):
             raise Forbidden("missing or wrong CSRF token", parameter=CSRF_HEADER)
+    request.state.csrf_token = csrf
     return identity
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from api import audit
 from api.auth.identity import SESSION_COOKIE, IdentityDep, SignedInDep
 from api.auth.service import SESSION_LIFETIME, Identity, authenticate, create_session, end_session
+from api.deps import CatalogDep
 from api.errors import Problem, Unauthorized
 from api.ogc.common import json_response
 
@@ -93,8 +94,12 @@ async def logout(request: Request, identity: SignedInDep) -> Response:
     return response
 
 
-@router.get("/me", summary="The caller's account and roles")
-async def me(identity: IdentityDep) -> Response:
+@router.get("/me", summary="The caller's account, roles and the layers they may edit")
+async def me(request: Request, identity: IdentityDep, catalog: CatalogDep) -> Response:
+    """A web page reloaded after login gets its session's CSRF token here (same-origin
+    JavaScript only: the response is never readable cross-site)."""
     if identity is None:
         raise Unauthorized("not logged in")
-    return json_response(_me(identity))
+    body = _me(identity, getattr(request.state, "csrf_token", None))
+    body["editable_collections"] = [layer.id for layer in catalog if layer.may_edit(identity.roles)]
+    return json_response(body)

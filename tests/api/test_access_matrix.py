@@ -95,8 +95,11 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("POST", "/auth/logout"): [Case("/auth/logout", signed_in(204))],
     ("GET", "/auth/me"): [Case("/auth/me", signed_in())],
     ("GET", "/audit"): [Case("/audit", only())],
+    ("GET", "/login"): [Case("/login", PUBLIC)],
+    ("GET", "/editor"): [Case("/editor", {**everyone(200), "anonymous": 303})],
 }
-PUBLIC_MOUNTS = {"/static", "/vendor/maplibre-gl"}  # the pages' own JS/CSS, public by nature
+PUBLIC_MOUNTS = {"/static", "/vendor/maplibre-gl", "/vendor/terra-draw",
+                 "/vendor/terra-draw-maplibre-gl-adapter"}  # the pages' own JS/CSS, public by nature
 
 
 def app_routes(routes: Iterable[Any]) -> Iterator[tuple[str, str]]:

@@ -1,0 +1,37 @@
+"""The planners' layer editor and the login page in front of it.
+
+The editor speaks OGC API – Features Part 4 to the same routes QGIS uses; the page itself
+holds no data. A visitor who is not signed in is sent to ``/login`` and back."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.auth.identity import IdentityDep
+from web_map.pages import page_config, templates
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/editor"
+    return target
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str | None = None) -> Response:
+    context = {"config": page_config(request.app.state.settings), "next": safe_next(next)}
+    return templates.TemplateResponse(request, "login.html", context)
+
+
+@router.get("/editor")
+async def editor_page(request: Request, identity: IdentityDep) -> Response:
+    if identity is None:
+        return RedirectResponse(f"/login?next={quote('/editor')}", status_code=303)
+    context = {"config": page_config(request.app.state.settings)}
+    return templates.TemplateResponse(request, "editor.html", context)

@@ -1,0 +1,49 @@
+// The history panel: every version of a feature, who changed what and when, and a way back.
+import {formatDateTime, t} from './messages.js';
+
+const OPS = {insert: 'opCreate', create: 'opCreate', update: 'opUpdate', delete: 'opDelete',
+             revert: 'opRevert'};
+
+function normalise(version) {
+  return {
+    number: version.version,
+    op: version.op ?? version.operation ?? 'update',
+    actor: version.actor ?? version.username ?? '—',
+    at: version.valid_from ?? version.at ?? version.time,
+    changed: version.changed ?? version.changed_fields ?? [],
+  };
+}
+
+function versionsOf(body) {
+  return (Array.isArray(body) ? body : body.versions ?? []).map(normalise);
+}
+
+function describe(v) {
+  const changed = v.changed.map((f) => (f === 'geom' ? t('geometry') : f)).join(', ');
+  const parts = [t('version', {version: v.number}), t(OPS[v.op] ?? 'opUpdate'),
+                 formatDateTime(v.at), v.actor];
+  if (changed) parts.push(t('changed', {fields: changed}));
+  return parts.join(' · ');
+}
+
+export function renderHistory(list, body, onRevert) {
+  const versions = versionsOf(body).sort((a, b) => b.number - a.number);
+  list.replaceChildren();
+  if (!versions.length) {
+    list.append(Object.assign(document.createElement('li'), {textContent: t('noHistory')}));
+    return;
+  }
+  versions.forEach((v, index) => {
+    const item = document.createElement('li');
+    item.append(describe(v));
+    if (index > 0 && v.op !== 'delete') {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = t('revert');
+      button.setAttribute('aria-label', `${t('revert')}: ${t('version', {version: v.number})}`);
+      button.addEventListener('click', () => onRevert(v.number));
+      item.append(' ', button);
+    }
+    list.append(item);
+  });
+}
