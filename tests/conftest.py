@@ -122,3 +122,12 @@ def live_server(db_url: URL) -> Iterator[LiveServer]:
 def http(live_server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server.url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def fresh_module_db(server_url: URL, template_db: str, request: pytest.FixtureRequest
+                    ) -> Iterator[URL]:
+    """A database of this test module's own, cloned from the loaded template."""
+    name = f"citygis_test_{RUN_ID}_{request.module.__name__.rsplit('.', 1)[-1]}"[:63]
+    yield _create_database(server_url, name, template_db)
+    _drop_database(server_url, name)

@@ -98,8 +98,9 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/login"): [Case("/login", PUBLIC)],
     ("GET", "/editor"): [Case("/editor", {**everyone(200), "anonymous": 303})],
 }
+# The pages' own JS/CSS, public by nature.
 PUBLIC_MOUNTS = {"/static", "/vendor/maplibre-gl", "/vendor/terra-draw",
-                 "/vendor/terra-draw-maplibre-gl-adapter"}  # the pages' own JS/CSS, public by nature
+                 "/vendor/terra-draw-maplibre-gl-adapter"}
 
 
 def app_routes(routes: Iterable[Any]) -> Iterator[tuple[str, str]]:

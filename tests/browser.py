@@ -1,0 +1,78 @@
+"""Pages in a real browser: Debian's Chromium driven by Playwright (never a downloaded browser).
+
+``BrowserPage`` records what a person's browser would reveal: requests leaving 127.0.0.1
+(blocked: the product works offline), console errors and uncaught exceptions; ``axe`` runs
+axe-core (WCAG 2.1 A/AA) from node_modules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from gis_core.settings import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+@dataclass
+class Watch:
+    external: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _watch(page: Any) -> Watch:
+    seen = Watch()
+
+    def route(route: Any) -> None:
+        host = urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            seen.external.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen.errors.append(str(e)))
+    return seen
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def browser_page(browser: Any, **context_options: Any) -> Iterator[tuple[Any, Watch]]:
+    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", **context_options)
+    page = context.new_page()
+    seen = _watch(page)
+    try:
+        yield page, seen
+    finally:
+        context.close()
+
+
+def serious_axe_violations(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => JSON.stringify(await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}))"
+    )
+    violations = json.loads(result)["violations"]
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
+            for v in violations if v["impact"] in ("serious", "critical")]
