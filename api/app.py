@@ -13,13 +13,14 @@ from sqlalchemy.engine import URL
 from api import errors
 from api.auth import routes as auth
 from api.ogc import features, tiles
-from api.routes import audit, places
+from api.routes import audit, emergency, places
 from gis_core.database import create_pool, database_url
 from gis_core.migrate import check_current
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
 from gis_core.versions import LayerVersions
 from layers import load_catalog
+from layers.disaster.emergency import EmergencyFlag
 
 
 def create_app(settings: Settings | None = None, url: URL | None = None) -> FastAPI:
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.state.tile_cache = TileCache(settings.tile_cache_bytes)
     app.state.extents = {}
     app.state.login_throttle = auth.LoginThrottle()
+    app.state.emergency = EmergencyFlag()
     app.state.versions.on_change(
         lambda layer_id: app.state.tile_cache.evict({layer_id, tiles.BASEMAP_ID})
     )
@@ -61,5 +63,6 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.include_router(tiles.router)
     app.include_router(places.router)
     app.include_router(auth.router)
+    app.include_router(emergency.router)
     app.include_router(audit.router)
     return app

@@ -5,13 +5,14 @@ public role."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from api.auth.service import Identity, session_identity, token_identity
 from api.errors import Forbidden, Unauthorized
-from gis_core.access import ANONYMOUS
+from gis_core.access import ANONYMOUS, Role, may
 
 SESSION_COOKIE = "citygis_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -68,3 +69,16 @@ async def signed_in(identity: IdentityDep) -> Identity:
 
 
 SignedInDep = Annotated[Identity, Depends(signed_in)]
+
+
+def holding(*roles: Role) -> Callable[[Identity], Awaitable[Identity]]:
+    """A dependency: the signed-in caller, who must hold one of ``roles`` (admins always do)."""
+    allowed = frozenset(roles)
+
+    async def check(identity: SignedInDep) -> Identity:
+        if not may(allowed, identity.roles):
+            needed = " or ".join(sorted(str(r) for r in allowed))
+            raise Forbidden(f"this needs the role {needed}")
+        return identity
+
+    return check

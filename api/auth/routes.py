@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Request
@@ -16,6 +14,7 @@ from api.auth.service import SESSION_LIFETIME, Identity, authenticate, create_se
 from api.deps import CatalogDep
 from api.errors import Problem, Unauthorized
 from api.ogc.common import json_response
+from api.throttle import SlidingWindow
 
 router = APIRouter(prefix="/auth", tags=["Identity"])
 
@@ -29,23 +28,19 @@ class TooManyAttempts(Problem):
     status, slug, title = 429, "too-many-attempts", "Too many failed logins"
 
 
-class LoginThrottle:
+class LoginThrottle(SlidingWindow):
     """Failed logins per client address within a window (accounts also lock themselves)."""
 
     def __init__(self, limit: int = 20, window_s: float = 600) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        super().__init__(limit, window_s)
 
     def check(self, client: str) -> None:
-        failures = self._failures[client]
-        while failures and failures[0] < time.monotonic() - self.window_s:
-            failures.popleft()
-        if len(failures) >= self.limit:
+        if self.full(client):
             raise TooManyAttempts("too many failed logins from your address; try again later",
                                   headers={"Retry-After": str(int(self.window_s))})
 
     def failed(self, client: str) -> None:
-        self._failures[client].append(time.monotonic())
+        self.hit(client)
 
 
 def _me(identity: Identity, csrf: str | None = None) -> dict[str, object]:

@@ -35,6 +35,8 @@ Z = Annotated[int, Path(alias="tileMatrix")]
 X = Annotated[int, Path(alias="tileCol")]
 Y = Annotated[int, Path(alias="tileRow")]
 METADATA_PARAMETERS = frozenset({"f"})
+TILE_MAX_AGE = 30
+EMERGENCY_STATIC_MAX_AGE = 600
 
 
 def _check_tms(tms_id: str) -> None:
@@ -134,18 +136,29 @@ def accepts_gzip(request: Request) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
-def tile_headers(key: TileKey, layers: Sequence[Layer], gzipped: bool) -> dict[str, str]:
+def tile_headers(key: TileKey, layers: Sequence[Layer], gzipped: bool,
+                 max_age: int = TILE_MAX_AGE) -> dict[str, str]:
     private = not all(lyr.is_public for lyr in layers)
     # Each content coding is its own representation, with its own entity tag (RFC 9110 8.8.3).
     etag = key.etag[:-1] + '-gz"' if gzipped else key.etag
     headers = {
         "ETag": etag,
-        "Cache-Control": f"{'private' if private else 'public'}, max-age=30, must-revalidate",
+        "Cache-Control": f"{'private' if private else 'public'}, max-age={max_age}, "
+                         "must-revalidate",
         "Vary": "Cookie, Authorization, Accept-Encoding",
     }
     if gzipped:
         headers["Content-Encoding"] = "gzip"
     return headers
+
+
+async def max_age(request: Request, pool: Any, layers: Sequence[Layer]) -> int:
+    """Longer in emergency mode for layers that do not change in a disaster (the base map), so
+    browsers and proxies spare the server during the spike; live layers stay short."""
+    if all(lyr.domain == "base" for lyr in layers) and await request.app.state.emergency.active(
+            pool):
+        return EMERGENCY_STATIC_MAX_AGE
+    return TILE_MAX_AGE
 
 
 async def cached_tile(request: Request, pool: Any, key: TileKey, layers: Sequence[Layer]
@@ -167,7 +180,7 @@ async def serve_tile(request: Request, pool: Any, tileset: str, layers: Sequence
     versions = request.app.state.versions
     key = TileKey(tileset, tuple(versions.get(lyr.id) for lyr in layers), z, x, y)
     gzipped = accepts_gzip(request)
-    headers = tile_headers(key, layers, gzipped)
+    headers = tile_headers(key, layers, gzipped, await max_age(request, pool, layers))
     if request.headers.get("if-none-match") == headers["ETag"]:
         return Response(status_code=304, headers=headers)
     tile = await cached_tile(request, pool, key, layers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gis_core.access import Role
 from gis_core.catalog import Field, Layer, catalog
 
 HAZARD_TITLES = {
@@ -54,3 +55,22 @@ FLOOD_ZONES = Layer(
 )
 
 catalog.register(FLOOD_ZONES)
+
+CROWD_REPORTS = Layer(
+    id="crowd_reports", table="crowd_report", geometry_type="Point", domain="disaster",
+    title_ja="市民からの被害報告", title_en="Citizens' damage reports",
+    description_ja="市民が報告した被害・通行止めなど（災害対策担当のみ閲覧）。報告者は含まない。",
+    description_en="Damage and blocked roads reported by citizens (disaster officers only). "
+                   "Reporters are not included.",
+    fields=(
+        Field("category", "string", "種別", "Category"),
+        Field("note", "string", "内容", "Note"),
+        Field("status", "string", "対応状況", "Status"),
+        Field("duplicate_of", "integer", "重複先", "Duplicate of"),
+        Field("created_at", "datetime", "報告日時", "Reported at"),
+    ),
+    read_roles=frozenset({Role.DISASTER_OFFICER}),
+    temporal_field="created_at", min_zoom=10, keywords=("reports", "被害報告", "disaster"),
+)
+
+catalog.register(CROWD_REPORTS)

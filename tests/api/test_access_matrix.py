@@ -96,6 +96,17 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/auth/me"): [Case("/auth/me", signed_in())],
     ("GET", "/audit"): [Case("/audit", only())],
     ("GET", "/login"): [Case("/login", PUBLIC)],
+    ("GET", "/emergency"): [Case("/emergency", PUBLIC)],
+    ("PUT", "/emergency"): [Case("/emergency", only("disaster_officer"),
+                                 {"active": False, "message_ja": "", "message_en": ""})],
+    # Outside emergency mode only signed-in callers may report; this body is invalid (400).
+    ("POST", "/reports"): [Case("/reports", signed_in(400))],
+    ("GET", "/reports"): [Case("/reports", only("disaster_officer"))],
+    ("PATCH", "/reports/{report_id}"): [Case("/reports/999999",
+                                             only("disaster_officer", status=404),
+                                             {"status": "resolved"})],
+    ("GET", "/reports/{report_id}/photo"): [Case("/reports/999999/photo",
+                                                 only("disaster_officer", status=404))],
     ("GET", "/editor"): [Case("/editor", {**everyone(200), "anonymous": 303})],
 }
 # The pages' own JS/CSS, public by nature.
