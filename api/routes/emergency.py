@@ -57,9 +57,8 @@ class Triage(BaseModel):
 
 @router.get("/emergency", summary="Is emergency mode on? (public)")
 async def emergency_state(request: Request) -> Response:
-    async with request.app.state.pool.acquire() as conn:
-        state = await emergency.current(conn)
-    return json_response(state.public())
+    state = await request.app.state.emergency.state(request.app.state.pool)
+    return json_response(state.public(), headers={"Cache-Control": "no-cache"})
 
 
 @router.put("/emergency", summary="Switch emergency mode on or off (disaster officer)")
@@ -70,6 +69,7 @@ async def switch_emergency(request: Request, officer: Officer,
                                           switch.message_en, officer.username)
         await audit.record(request, "emergency-on" if switch.active else "emergency-off",
                            "emergency_state", switch.model_dump(), conn=conn)
+    request.app.state.emergency.forget()
     return json_response(state.public())
 
 
@@ -126,10 +126,9 @@ def reports_limiter(request: Request) -> SlidingWindow:
 
 
 async def _may_report(request: Request, identity: Identity | None) -> None:
-    if identity is None:
-        async with request.app.state.pool.acquire() as conn:
-            if not (await emergency.current(conn)).active:
-                raise Unauthorized("log in to report (anyone may report in emergency mode)")
+    pool = request.app.state.pool
+    if identity is None and not await request.app.state.emergency.active(pool):
+        raise Unauthorized("log in to report (anyone may report in emergency mode)")
     # Signed-in reporters are counted per account (many citizens may share one address).
     key = f"user:{identity.user_id}" if identity else f"ip:{audit.client_ip(request)}"
     limiter = reports_limiter(request)

@@ -47,17 +47,25 @@ async def set_state(conn: asyncpg.Connection, active: bool, message_ja: str, mes
 
 
 class EmergencyFlag:
-    """Whether emergency mode is on, read from the database at most every ``ttl_s`` seconds
-    (cheap enough for every tile request, and every worker sees a switch within ttl_s)."""
+    """Emergency mode as last read from the database, re-read at most every ``ttl_s`` seconds:
+    cheap enough for every tile request during a spike, and every worker sees a switch within
+    ttl_s."""
 
     def __init__(self, ttl_s: float = 2.0) -> None:
         self.ttl_s = ttl_s
         self._checked = float("-inf")
-        self._active = False
+        self._state: EmergencyState | None = None
+
+    async def state(self, pool: asyncpg.Pool) -> EmergencyState:
+        if self._state is None or time.monotonic() - self._checked > self.ttl_s:
+            async with pool.acquire() as conn:
+                self._state = await current(conn)
+            self._checked = time.monotonic()
+        return self._state
 
     async def active(self, pool: asyncpg.Pool) -> bool:
-        if time.monotonic() - self._checked > self.ttl_s:
-            async with pool.acquire() as conn:
-                self._active = await conn.fetchval("SELECT active FROM emergency_state")
-            self._checked = time.monotonic()
-        return self._active
+        return (await self.state(pool)).active
+
+    def forget(self) -> None:
+        """After this worker switched the mode itself: read it again next time."""
+        self._checked = float("-inf")

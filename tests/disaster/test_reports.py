@@ -204,12 +204,12 @@ def test_emergency_mode_lengthens_cache_lifetimes_of_the_base_map_only(
         live, client: httpx.Client) -> None:
     server, _url, tokens = live
     set_emergency(client, tokens, True)
-    server.app.state.emergency._checked = float("-inf")  # do not wait for the 2 s refresh
+    server.app.state.emergency.forget()  # do not wait for the 2 s refresh
     roads = client.get("/collections/roads/tiles/WebMercatorQuad/14/6451/14537")
     shelters = client.get("/collections/shelters/tiles/WebMercatorQuad/14/6451/14537")
     assert "max-age=600" in roads.headers["cache-control"]
     assert "max-age=30" in shelters.headers["cache-control"]
     set_emergency(client, tokens, False)
-    server.app.state.emergency._checked = float("-inf")
+    server.app.state.emergency.forget()
     roads = client.get("/collections/roads/tiles/WebMercatorQuad/14/6451/14537")
     assert "max-age=30" in roads.headers["cache-control"]
