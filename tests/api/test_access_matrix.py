@@ -97,6 +97,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/audit"): [Case("/audit", only())],
     ("GET", "/login"): [Case("/login", PUBLIC)],
     ("GET", "/emergency"): [Case("/emergency", PUBLIC)],
+    ("GET", "/bousai"): [Case("/bousai", PUBLIC)],
     ("PUT", "/emergency"): [Case("/emergency", only("disaster_officer"),
                                  {"active": False, "message_ja": "", "message_en": ""})],
     # Outside emergency mode only signed-in callers may report; this body is invalid (400).

@@ -1,0 +1,39 @@
+"""The light emergency page (/bousai): what a citizen needs in a disaster on a weak phone
+connection — the officers' message, the shelters nearest to them, every shelter as a plain
+list, and a form to report damage. Server-rendered; a few kB of script; no map library."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from layers.disaster import listing, reports
+from web_map.pages import page_config, templates
+
+router = APIRouter(include_in_schema=False)
+
+CATEGORY_TITLES = {
+    "building_damage": ("建物の被害", "Damaged building"),
+    "blocked_road": ("通行止め・道路の被害", "Blocked or damaged road"),
+    "flooding": ("浸水・冠水", "Flooding"),
+    "fire": ("火災", "Fire"),
+    "landslide": ("がけ崩れ", "Landslide"),
+    "other": ("その他", "Other"),
+}
+
+
+@router.get("/bousai")
+async def bousai_page(request: Request) -> Response:
+    state = request.app.state
+    emergency = await state.emergency.state(state.pool)
+    async with state.pool.acquire() as conn:
+        shelters = await listing.all_shelters(conn)
+        places = await listing.chome_points(conn)
+    context = {
+        "config": page_config(state.settings), "emergency": emergency, "shelters": shelters,
+        "places": places,
+        "categories": [(c, *CATEGORY_TITLES[c]) for c in reports.CATEGORIES],
+    }
+    response = templates.TemplateResponse(request, "bousai.html", context)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
