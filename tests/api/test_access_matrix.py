@@ -98,6 +98,8 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/login"): [Case("/login", PUBLIC)],
     ("GET", "/emergency"): [Case("/emergency", PUBLIC)],
     ("GET", "/bousai"): [Case("/bousai", PUBLIC)],
+    ("GET", "/disaster/dashboard"): [Case("/disaster/dashboard",
+                                          {**only("disaster_officer"), "anonymous": 303})],
     ("PUT", "/emergency"): [Case("/emergency", only("disaster_officer"),
                                  {"active": False, "message_ja": "", "message_en": ""})],
     # Outside emergency mode only signed-in callers may report; this body is invalid (400).

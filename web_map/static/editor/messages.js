@@ -1,4 +1,4 @@
-// Texts of the login page and the editor, Japanese first. The language choice is shared with
+// Texts of the staff pages (login, layer editor, disaster dashboard), Japanese first. The language choice is shared with
 // the citizens' map (same storage key, through i18n.js).
 import {initialLang, maplibreLocale, setLang as setMapLang} from '../i18n.js';
 
@@ -32,6 +32,21 @@ const MESSAGES = {
     serverError: 'エラー: {detail}', sessionExpired: 'ログインの有効期限が切れました。',
     langSwitch: 'English', langSwitchLabel: 'Switch to English',
     opCreate: '追加', opUpdate: '更新', opDelete: '削除', opRevert: '復元',
+    dashTitle: '災害対策ダッシュボード', dashSkip: '報告の一覧へ移動',
+    emergencyTitle: '緊急モード', emergencyOn: '緊急モード中', emergencyOff: '平常時',
+    emergencyStart: '緊急モードを開始', emergencyStop: '緊急モードを終了',
+    emergencyMessageJa: '市民へのお知らせ（日本語）', emergencyMessageEn: '市民へのお知らせ（英語）',
+    emergencyConfirmOn: '緊急モードを開始しますか？市民の地図と防災ページが切り替わります。',
+    emergencyConfirmOff: '緊急モードを終了しますか？',
+    sheltersTitle: '避難所', shelterName: '名称', shelterCapacity: '収容人数',
+    shelterStatus: '状況', shelterOccupancy: '避難者数',
+    statusOpen: '開設中', statusFull: '満員', statusClosed: '未開設', statusUnknown: '情報なし',
+    reportsTitle: '市民からの報告', reportsNone: '報告はありません。', reportWhen: '日時',
+    reportCategory: '種類', reportNote: '内容', reportStatus: '対応', reportNearby: '近くの同種の報告',
+    reportConfirm: '確認済みにする', reportReject: '却下', reportResolve: '対応済み',
+    reportDuplicate: '報告 {id} の重複にする', reportPhoto: '写真',
+    rnew: '未確認', rconfirmed: '確認済み', rduplicate: '重複', rresolved: '対応済み',
+    rrejected: '却下', updatedAt: '更新: {time}',
   },
   en: {
     loginTitle: 'Staff login', username: 'User name', password: 'Password', login: 'Log in',
@@ -63,6 +78,22 @@ const MESSAGES = {
     serverError: 'Error: {detail}', sessionExpired: 'Your login has expired.',
     langSwitch: '日本語', langSwitchLabel: '日本語に切り替え',
     opCreate: 'created', opUpdate: 'updated', opDelete: 'deleted', opRevert: 'restored',
+    dashTitle: 'Disaster dashboard', dashSkip: 'Skip to the reports',
+    emergencyTitle: 'Emergency mode', emergencyOn: 'Emergency mode is ON',
+    emergencyOff: 'Normal operation', emergencyStart: 'Start emergency mode',
+    emergencyStop: 'End emergency mode', emergencyMessageJa: 'Message to citizens (Japanese)',
+    emergencyMessageEn: 'Message to citizens (English)',
+    emergencyConfirmOn: 'Start emergency mode? The citizens\' map and emergency page change.',
+    emergencyConfirmOff: 'End emergency mode?',
+    sheltersTitle: 'Shelters', shelterName: 'Name', shelterCapacity: 'Capacity',
+    shelterStatus: 'Status', shelterOccupancy: 'People',
+    statusOpen: 'Open', statusFull: 'Full', statusClosed: 'Closed', statusUnknown: 'Unknown',
+    reportsTitle: 'Citizens\' reports', reportsNone: 'No reports.', reportWhen: 'When',
+    reportCategory: 'Category', reportNote: 'Details', reportStatus: 'Triage',
+    reportNearby: 'Similar reports nearby', reportConfirm: 'Confirm', reportReject: 'Reject',
+    reportResolve: 'Resolved', reportDuplicate: 'Duplicate of {id}', reportPhoto: 'Photo',
+    rnew: 'new', rconfirmed: 'confirmed', rduplicate: 'duplicate', rresolved: 'resolved',
+    rrejected: 'rejected', updatedAt: 'Updated {time}',
   },
 };
 
