@@ -12,7 +12,7 @@ from sqlalchemy.engine import URL
 from api import errors
 from api.auth import routes as auth
 from api.ogc import features, tiles
-from api.routes import audit, places
+from api.routes import audit, disaster, places
 from gis_core.database import create_pool, database_url
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
@@ -59,4 +59,5 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.include_router(places.router)
     app.include_router(auth.router)
     app.include_router(audit.router)
+    app.include_router(disaster.router)
     return app

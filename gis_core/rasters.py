@@ -8,6 +8,7 @@ Nothing here knows what the values mean: callers pass the classes of their legen
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import rasterio
 import rasterio.shutil
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
-from rasterio.errors import RasterioError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.io import MemoryFile
 from rasterio.transform import from_bounds
 from rasterio.vrt import WarpedVRT
@@ -68,7 +69,8 @@ def classify(values: np.ndarray, classes: tuple[RasterClass, ...], alpha: int = 
 def png(rgba: np.ndarray) -> bytes:
     """PNG bytes of an RGBA array, through GDAL's PNG driver."""
     _, height, width = rgba.shape
-    with MemoryFile() as memory:
+    with warnings.catch_warnings(), MemoryFile() as memory:
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
         with memory.open(driver="PNG", width=width, height=height, count=4, dtype="uint8") as out:
             out.write(rgba)
         return memory.read()

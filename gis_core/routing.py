@@ -112,7 +112,8 @@ def write_graph(conn: psycopg.Connection, graph: Graph, depths: np.ndarray) -> i
 def edges_sql(max_depth_m: float | None) -> str:
     """The edges pgRouting sees: those no deeper than the threshold (all without one)."""
     where = "" if max_depth_m is None else f" WHERE max_depth_m <= {float(max_depth_m)!r}"
-    return f"SELECT id, source, target, cost_s AS cost, cost_s AS reverse_cost FROM road_edge{where}"
+    return ("SELECT id, source, target, cost_s AS cost, cost_s AS reverse_cost "
+            f"FROM road_edge{where}")
 
 
 def _passable(max_depth_m: float | None, alias: str = "e") -> str:
