@@ -112,7 +112,8 @@ async def evacuation_route(conn: asyncpg.Connection, lon: float, lat: float,
         raise Unreachable(
             "no open shelter with room can be reached on foot"
             + (f" without crossing water deeper than {max_depth_m} m" if max_depth_m is not None
-               else ""))
+               else "")
+            + ". 安全な経路がありません。浸水の危険がある場合は建物の上階へ（垂直避難）。")
     shelter = shelters[route.target]
     return {
         "type": "Feature",
