@@ -94,7 +94,7 @@ def _legend(totals: dict[str, int], sample: bool) -> Element:
     note = ("<div><b>想定シナリオ（サンプル）</b>：公式の浸水想定ではありません</div>"
             if sample else "")
     return Element(
-        '<div style="position:absolute;bottom:24px;left:12px;z-index:1000;background:#fff;'
+        '<div style="position:absolute;bottom:44px;left:12px;z-index:1000;background:#fff;'
         'padding:8px;font:12px sans-serif;border:1px solid #999;max-width:260px">'
         f"<b>浸水深</b>{rows}<b>避難所</b>{status}"
         f"<div>区域内人口 {totals['exposed']:,}人（0.5m以上 {totals['exposed_0_5m']:,}人）</div>"
