@@ -17,6 +17,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
+
 from api.auth import cli as auth_cli
 from gis_core.cluster import ClusterError, LocalCluster
 from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
@@ -72,14 +74,30 @@ def cmd_setup(args: argparse.Namespace) -> int:
     return cmd_load(args)
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    from data.importers import IMPORTERS, ImportFailed
+RASTER_KIND = "flood-depth"
+GRAPH_INPUTS = {"osm-roads", "ksj-a31", RASTER_KIND}  # imports that change evacuation routes
 
-    importer = IMPORTERS[args.kind]
+
+def _run_import(conn: psycopg.Connection, args: argparse.Namespace):  # -> ImportReport
+    from data.importers import IMPORTERS
+    from data.importers.hazards import RasterSource, import_flood_depth
+
+    if args.kind == RASTER_KIND:
+        meta = RasterSource(args.raster_id, args.title_ja, args.title_en, args.source,
+                            args.license)
+        return import_flood_depth(conn, Path(args.path), get_settings().raster_dir, meta)
+    return IMPORTERS[args.kind](conn, Path(args.path), city_code=args.city_code)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from data.importers import ImportFailed
+    from layers.disaster.evacuation import rebuild_graph
+
     try:
-        with psycopg_connect(database_url()) as conn:
-            report = importer(conn, Path(args.path), city_code=args.city_code)
-            conn.commit()
+        with psycopg_connect(database_url(), autocommit=True) as conn:
+            report = _run_import(conn, args)
+            if args.kind in GRAPH_INPUTS:
+                rebuild_graph(conn)
     except ImportFailed as exc:
         print(f"import failed, nothing written: {exc}", file=sys.stderr)
         return 1
@@ -155,12 +173,20 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _add_import(sub: argparse._SubParsersAction) -> None:
-    kinds = ["gsi-shelters", "ksj-p02", "ksj-a31", "osm-roads", "estat-chome"]
+    kinds = ["gsi-shelters", "ksj-p02", "ksj-a31", "ksj-a33", "osm-roads", "estat-chome",
+             RASTER_KIND]
     command = sub.add_parser("import", help="import an official file format into a layer")
     command.add_argument("kind", choices=kinds)
     command.add_argument("path")
     command.add_argument("--city-code", default=get_settings().city_code,
                          help="keep only this municipality (全国地方公共団体コード)")
+    raster = command.add_argument_group(f"{RASTER_KIND} (a GeoTIFF of depths in metres)")
+    raster.add_argument("--raster-id", default="flood_depth")
+    raster.add_argument("--title-ja", default="浸水深（洪水浸水想定区域）")
+    raster.add_argument("--title-en", default="Flood depth")
+    raster.add_argument("--source", default="imported GeoTIFF",
+                        help="source and attribution, e.g. 「東京都 浸水予想区域図」")
+    raster.add_argument("--license", default="see the source")
     command.set_defaults(run=cmd_import)
 
 

@@ -15,8 +15,9 @@ import psycopg
 from sqlalchemy.engine import URL
 from tqdm import tqdm
 
-from data import samples, sources
+from data import hazard_scenario, samples, sources
 from data.city import BOUNDARY_FILE, CHOME_FILE, data_file, read_boundary, read_chome_points
+from data.hazard_load import load_disaster
 from data.store import Provenance, fingerprint, replace_rows, stored_fingerprint
 from gis_core.database import database_url, psycopg_connect
 from gis_core.settings import get_settings
@@ -27,7 +28,7 @@ from layers.facilities import models as facilities
 
 def _columns(table) -> list[str]:
     skip = {"id", "geom", "geom_3857", "updated_at"}
-    return [c.name for c in table.columns if c.name not in skip]
+    return [c.name for c in table.columns if c.name not in skip and not c.info.get("operational")]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class CityInputs:
         self._boundary: gpd.GeoDataFrame | None = None
         self._chome: gpd.GeoDataFrame | None = None
         self._facilities: gpd.GeoDataFrame | None = None
+        self._scenario: hazard_scenario.Scenario | None = None
 
     @property
     def boundary(self) -> gpd.GeoDataFrame:
@@ -79,6 +81,13 @@ class CityInputs:
             self._facilities = samples.facilities(self.shape)
         return self._facilities
 
+    @property
+    def scenario(self) -> hazard_scenario.Scenario:
+        if self._scenario is None:
+            self._scenario = hazard_scenario.flood_depth(self.boundary,
+                                                         samples.rivers(self.shape))
+        return self._scenario
+
     def sample_fingerprint(self, layer_id: str) -> str:
         return fingerprint(
             self.boundary_path, self.chome_path, samples.GENERATOR_VERSION, layer_id
@@ -100,6 +109,8 @@ def city_steps(inputs: CityInputs) -> list[Step]:
              lambda: inputs.facilities),
         Step(sources.SHELTERS, "shelter", _columns(disaster.shelter),
              lambda: samples.shelters(inputs.facilities)),
+        Step(sources.FLOOD_ZONES, "flood_zone", _columns(disaster.flood_zone),
+             lambda: hazard_scenario.flood_zones(inputs.scenario)),
     ]
 
 
@@ -108,6 +119,8 @@ def _step_fingerprint(inputs: CityInputs, step: Step) -> str:
         return fingerprint(inputs.boundary_path, "boundary-1")
     if step.provenance.layer_id == "chome":
         return fingerprint(inputs.chome_path, "chome-1")
+    if step.provenance.layer_id == "flood_zones":
+        return inputs.sample_fingerprint(f"flood_zones:{hazard_scenario.VERSION}")
     return inputs.sample_fingerprint(step.provenance.layer_id)
 
 
@@ -138,4 +151,6 @@ def load_city(url: URL | None = None, *, progress: bool = True) -> list[StepResu
         for step in bar:
             bar.set_postfix_str(step.provenance.layer_id)
             results.append(run_step(conn, inputs, step))
+        for layer_id, status in load_disaster(conn, inputs, get_settings().raster_dir):
+            results.append(StepResult(layer_id, status, 0))
     return results

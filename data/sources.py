@@ -54,3 +54,16 @@ RIVERS = sample("rivers", "河川", "Rivers")
 WATER_AREAS = sample("water_areas", "水域", "Water areas")
 FACILITIES = sample("facilities", "公共施設", "Public facilities")
 SHELTERS = sample("shelters", "避難所・避難場所", "Shelters and evacuation sites")
+
+FLOOD_ZONES = Provenance(
+    layer_id="flood_zones",
+    source_ja="想定シナリオ（サンプル）の浸水深ラスタを浸水深ランクごとに面化。"
+              "公式の洪水浸水想定区域ではない（実データは citygis import ksj-a31 で置き換え）",
+    source_en="Depth ranks polygonized from the sample flood scenario raster; not an official "
+              "flood inundation zone (replace with citygis import ksj-a31)",
+    license=SAMPLE_LICENSE,
+    attribution="想定シナリオ（サンプル）/ Sample scenario: 洪水浸水想定区域",
+    is_sample=True,
+)
+FLOOD_DEPTH_RASTER = sample("flood_depth", "想定シナリオ（サンプル）浸水深",
+                            "Flood depth, sample scenario")

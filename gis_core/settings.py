@@ -25,6 +25,12 @@ class Settings(BaseSettings):
         description="Folder of the city's open data (see its MANIFEST.md).",
     )
     var_dir: Path = PROJECT_ROOT / "var"
+    raster_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "rasters",
+        description="Where hazard rasters (COG) are written: generated scenarios and imports.",
+    )
+    raster_upload_max_bytes: int = Field(
+        default=512 * 1024 * 1024, description="Largest GeoTIFF accepted by PUT /rasters/{id}.")
     pg_bin_dir: Path = Path("/usr/lib/postgresql/15/bin")
     pg_port: int = 54329
     pg_os_user: str = "citygis"

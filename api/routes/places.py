@@ -13,6 +13,7 @@ from gis_core.access import Role
 from gis_core.catalog import Catalog
 from gis_core.text import fold_kana
 from layers.base import service as base
+from layers.disaster import hazards
 from layers.disaster import service as disaster
 from layers.facilities import service as facilities
 
@@ -26,6 +27,10 @@ def _readable(catalog: Catalog, roles: frozenset[Role], layer_id: str) -> bool:
     return layer is not None and layer.may_read(roles)
 
 
+def _wet(place: dict[str, Any]) -> dict[str, Any] | None:
+    return next((h for h in place["hazards"] if h.get("raster") and h["value"]), None)
+
+
 def summary_ja(place: dict[str, Any]) -> str:
     parts = []
     if place["chome"]:
@@ -37,6 +42,9 @@ def summary_ja(place: dict[str, Any]) -> str:
         s = place["nearest_shelters"][0]
         parts.append(f"最寄りの避難所は{s['name']}で、直線距離{s['distance_m']:.0f}メートル、"
                      f"徒歩約{s['walking_minutes']}分です。")
+    if wet := _wet(place):
+        sample = "（想定シナリオ・サンプル）" if wet["is_sample"] else ""
+        parts.append(f"{wet['title_ja']}は{wet['label_ja']}です{sample}。")
     if place["nearest_facilities"]:
         f = place["nearest_facilities"][0]
         parts.append(f"最寄りの公共施設は{f['name']}（{f['category']}）、"
@@ -55,6 +63,8 @@ def summary_en(place: dict[str, Any]) -> str:
         s = place["nearest_shelters"][0]
         parts.append(f"The nearest shelter is {s['name']}, {s['distance_m']:.0f} m in a straight "
                      f"line, about {s['walking_minutes']} min on foot.")
+    if wet := _wet(place):
+        parts.append(f"{wet['title_en']}: {wet['label_en']}.")
     if place["nearest_facilities"]:
         f = place["nearest_facilities"][0]
         parts.append(f"The nearest public facility is {f['name']}, {f['distance_m']:.0f} m.")
@@ -75,7 +85,7 @@ async def place_at(request: Request, lon: Lon, lat: Lat, pool: PoolDep, catalog:
             if _readable(catalog, roles, "facilities") else [],
             "nearest_shelters": await disaster.nearest_shelters(conn, lon, lat)
             if _readable(catalog, roles, "shelters") else [],
-            "hazards": [],
+            "hazards": await hazards.hazards_at(conn, lon, lat),
             "distance_note_ja": "距離は直線距離、徒歩時間は分速80mでの目安です。",
             "distance_note_en": "Distances are straight-line; walking times assume 80 m/min.",
         }

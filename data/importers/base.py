@@ -46,9 +46,11 @@ class Importer(Protocol):
 
 
 def table_columns(table: Table) -> list[str]:
-    """The columns an importer writes (everything but the id and the generated ones)."""
+    """The columns an importer writes (everything but the id, the generated ones and those
+    officers change during operations, such as a shelter's status)."""
     generated = {"id", "geom", "geom_3857", "updated_at"}
-    return [c.name for c in table.columns if c.name not in generated]
+    return [c.name for c in table.columns
+            if c.name not in generated and not c.info.get("operational")]
 
 
 def normalize_header(name: str) -> str:

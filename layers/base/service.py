@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import psycopg
+import shapely
 
 from gis_core.text import like_pattern
 
@@ -47,3 +49,9 @@ async def search_chome(conn: asyncpg.Connection, query: str, folded: str,
         like_pattern(folded)[1:], limit,
     )
     return [dict(row) for row in rows]
+
+
+def road_lines(conn: psycopg.Connection) -> list[shapely.Geometry]:
+    """Every road centre line (EPSG:4326), for building the walking graph."""
+    rows = conn.execute("SELECT ST_AsBinary(geom) FROM road ORDER BY id").fetchall()
+    return [shapely.from_wkb(bytes(row[0])) for row in rows]

@@ -29,6 +29,10 @@ SHELTERS = Layer(
         Field("is_emergency_site", "boolean", "指定緊急避難場所", "Emergency evacuation site"),
         *(Field(flag, "boolean", ja, en) for flag, (ja, en) in HAZARD_TITLES.items()),
         Field("capacity", "integer", "収容人数", "Capacity"),
+        Field("status", "string", "開設状況", "Status (open, full, closed)"),
+        Field("occupancy", "integer", "避難者数", "Occupancy"),
+        Field("accessibility", "string", "バリアフリー", "Accessibility"),
+        Field("status_updated_at", "datetime", "状況更新日時", "Status updated"),
         Field("is_sample", "boolean", "サンプル", "Sample data"),
     ),
     basemap=True, min_zoom=12, keywords=("shelters", "避難所", "disaster"),
@@ -74,3 +78,22 @@ CROWD_REPORTS = Layer(
 )
 
 catalog.register(CROWD_REPORTS)
+
+LANDSLIDE_ZONES = Layer(
+    id="landslide_zones", table="landslide_zone", geometry_type="MultiPolygon",
+    domain="disaster",
+    title_ja="土砂災害警戒区域", title_en="Sediment disaster warning areas",
+    description_ja="土砂災害警戒区域・特別警戒区域（国土数値情報 土砂災害警戒区域データ）。",
+    description_en="Sediment disaster (special) warning areas (National Land Numerical "
+                   "Information A33).",
+    fields=(
+        Field("zone_kind", "string", "区域区分", "Zone (warning, special_warning)"),
+        Field("phenomenon", "string", "現象の種類", "Phenomenon"),
+        Field("label_ja", "string", "区域", "Zone"),
+        Field("place_name", "string", "区域名", "Place"),
+        Field("is_sample", "boolean", "サンプル", "Sample data"),
+    ),
+    basemap=False, min_zoom=10, keywords=("landslide", "土砂災害", "hazard", "disaster"),
+)
+
+catalog.register(LANDSLIDE_ZONES)

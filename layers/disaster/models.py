@@ -1,8 +1,18 @@
-"""Tables of the disaster domain (see migration 0003)."""
+"""Tables of the disaster domain (see migrations 0003, 0004 and 0009)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Integer, Numeric, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from gis_core.models import geometry_columns, metadata
 
@@ -10,6 +20,10 @@ HAZARD_FLAGS = (
     "flood", "landslide", "storm_surge", "earthquake", "tsunami", "large_fire",
     "inland_flood", "volcano",
 )
+SHELTER_STATUSES = ("open", "full", "closed")
+ACCESSIBILITY = ("step_free", "partial", "none", "unknown")
+# Columns officers change while a disaster is under way: loads and imports never write them.
+OPERATIONAL = {"operational": True}
 
 shelter = Table(
     "shelter", metadata,
@@ -22,6 +36,11 @@ shelter = Table(
     *(Column(flag, Boolean, nullable=False, server_default="false") for flag in HAZARD_FLAGS),
     Column("capacity", Integer),
     Column("is_sample", Boolean, nullable=False),
+    Column("status", Text, nullable=False, server_default="open", info=OPERATIONAL),
+    Column("occupancy", Integer, nullable=False, server_default="0", info=OPERATIONAL),
+    Column("accessibility", Text, nullable=False, server_default="unknown", info=OPERATIONAL),
+    Column("status_updated_at", DateTime(timezone=True), info=OPERATIONAL),
+    Column("updated_by", Text, info=OPERATIONAL),
     *geometry_columns("POINT"),
 )
 
@@ -35,4 +54,44 @@ flood_zone = Table(
     Column("river_name", Text),
     Column("is_sample", Boolean, nullable=False),
     *geometry_columns("MULTIPOLYGON"),
+)
+
+landslide_zone = Table(
+    "landslide_zone", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("zone_kind", Text, nullable=False),
+    Column("phenomenon", Text, nullable=False),
+    Column("label_ja", Text, nullable=False),
+    Column("place_name", Text),
+    Column("is_sample", Boolean, nullable=False),
+    *geometry_columns("MULTIPOLYGON"),
+)
+
+hazard_raster = Table(
+    "hazard_raster", metadata,
+    Column("id", Text, primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("quantity", Text, nullable=False),
+    Column("title_ja", Text, nullable=False),
+    Column("title_en", Text, nullable=False),
+    Column("units", Text, nullable=False),
+    Column("legend", JSONB, nullable=False),
+    Column("source_ja", Text, nullable=False),
+    Column("source_en", Text, nullable=False),
+    Column("license", Text, nullable=False),
+    Column("attribution", Text, nullable=False),
+    Column("is_sample", Boolean, nullable=False),
+    Column("crs", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("loaded_at", DateTime(timezone=True)),
+)
+
+road_edge = Table(
+    "road_edge", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Integer, nullable=False),
+    Column("target", Integer, nullable=False),
+    Column("length_m", Float, nullable=False),
+    Column("cost_s", Float, nullable=False),
+    Column("max_depth_m", Float, nullable=False),
 )

@@ -63,6 +63,32 @@ def layer_cases(suffix: str, public_status: int = 200) -> list[Case]:
 
 
 TMS = "/tiles/WebMercatorQuad"
+HERE = f"lon={HALL[0]}&lat={HALL[1]}"
+RASTER = "/rasters/flood_depth"
+# Hazards, routes and per-町丁目 exposure are public; operations are for disaster officers.
+# PUT and PATCH bodies are invalid on purpose: an allowed role gets 400, never a change.
+DISASTER_CASES: dict[tuple[str, str], list[Case]] = {
+    ("GET", "/rasters"): [Case("/rasters", PUBLIC)],
+    ("GET", "/rasters/{rasterId}"): [Case(RASTER, PUBLIC)],
+    ("GET", "/rasters/{rasterId}/legend"): [Case(f"{RASTER}/legend", PUBLIC)],
+    ("GET", "/rasters/{rasterId}/tiles/WebMercatorQuad/tilejson.json"):
+        [Case(f"{RASTER}{TMS}/tilejson.json", PUBLIC)],
+    ("GET", "/rasters/{rasterId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}"):
+        [Case(f"{RASTER}{TMS}/{ZYX}", PUBLIC)],
+    ("PUT", "/rasters/{rasterId}"): [Case("/rasters/matrix", only("disaster_officer",
+                                                                  status=400), {})],
+    ("GET", "/hazards/at"): [Case(f"/hazards/at?{HERE}", PUBLIC)],
+    ("PATCH", "/shelters/{shelterId}"): [Case("/shelters/1", only("disaster_officer",
+                                                                  status=400),
+                                              {"occupancy": -1})],
+    ("GET", "/evacuation/route"): [Case(f"/evacuation/route?{HERE}", PUBLIC)],
+    ("GET", "/evacuation/isochrones"): [Case("/evacuation/isochrones?shelter=1", PUBLIC)],
+    ("GET", "/exposure"): [Case("/exposure", PUBLIC),
+                           Case("/exposure?by=shelter", only("disaster_officer"))],
+    ("GET", "/exposure/map.html"): [Case("/exposure/map.html", only("disaster_officer"))],
+    ("GET", "/shelters/events"): [Case("/shelters/events", PUBLIC)],
+}
+STREAMS = {"/shelters/events"}
 CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/"): [Case("/", PUBLIC)],
     ("GET", "/openapi.json"): [Case("/openapi.json", PUBLIC)],
@@ -111,6 +137,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/reports/{report_id}/photo"): [Case("/reports/999999/photo",
                                                  only("disaster_officer", status=404))],
     ("GET", "/editor"): [Case("/editor", {**everyone(200), "anonymous": 303})],
+    **DISASTER_CASES,
 }
 # The pages' own JS/CSS, public by nature.
 PUBLIC_MOUNTS = {"/static", "/vendor/maplibre-gl", "/vendor/terra-draw",
@@ -157,6 +184,9 @@ def call(live: LiveServer, tokens: dict[str, str], role: str, method: str,
     if role != "anonymous":
         headers["Authorization"] = f"Bearer {tokens[role]}"
     with httpx.Client(base_url=live.url, headers=headers, timeout=30) as client:
+        if case.url in STREAMS:  # an endless stream: its status and headers are the answer
+            with client.stream(method, case.url) as response:
+                return response
         return client.request(method, case.url, json=case.body)
 
 
