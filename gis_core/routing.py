@@ -110,14 +110,15 @@ def write_graph(conn: psycopg.Connection, graph: Graph, depths: np.ndarray) -> i
 
 
 def edges_sql(max_depth_m: float | None) -> str:
-    """The edges pgRouting sees: those no deeper than the threshold (all without one)."""
-    where = "" if max_depth_m is None else f" WHERE max_depth_m <= {float(max_depth_m)!r}"
+    """The edges pgRouting sees: not blocked, and no deeper than the threshold if one is given."""
     return ("SELECT id, source, target, cost_s AS cost, cost_s AS reverse_cost "
-            f"FROM road_edge{where}")
+            f"FROM road_edge e WHERE {_passable(max_depth_m)}")
 
 
 def _passable(max_depth_m: float | None, alias: str = "e") -> str:
-    return "TRUE" if max_depth_m is None else f"{alias}.max_depth_m <= {float(max_depth_m)!r}"
+    """Blocked edges (confirmed reports of blocked roads) are never passable."""
+    depth = "" if max_depth_m is None else f" AND {alias}.max_depth_m <= {float(max_depth_m)!r}"
+    return f"NOT {alias}.blocked{depth}"
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ ISOCHRONE_SQL = f"""
         FROM budget b CROSS JOIN road_edge e
         LEFT JOIN reach rs ON rs.node = e.source LEFT JOIN reach rt ON rt.node = e.target
         WHERE (rs.node IS NOT NULL OR rt.node IS NOT NULL) AND e.cost_s > 0
-              AND ($6::float8 IS NULL OR e.max_depth_m <= $6::float8)),
+              AND NOT e.blocked AND ($6::float8 IS NULL OR e.max_depth_m <= $6::float8)),
     pieces AS (
         SELECT n, geom FROM edge_reach WHERE from_source + from_target >= 1
         UNION ALL SELECT n, ST_LineSubstring(geom, 0, from_source) FROM edge_reach

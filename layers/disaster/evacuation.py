@@ -15,6 +15,7 @@ import shapely
 
 from gis_core import rasters, routing
 from layers.base.service import road_lines
+from layers.disaster import reports
 
 DEFAULT_MAX_DEPTH_M = 0.5  # 膝上 (knee-deep): walking through deeper water is dangerous
 ISOCHRONE_MINUTES = (10, 20, 30)
@@ -88,6 +89,7 @@ def rebuild_graph(conn: psycopg.Connection, *, force: bool = False) -> str:
                 [path for path, _ in _depth_rasters(conn)]))
             routing.write_graph(conn, graph, depths)
             conn.execute(ZONE_DEPTHS)
+            conn.execute(reports.BLOCK_EDGES_SQL)
         conn.execute(
             "INSERT INTO derived_state (name, fingerprint) VALUES (%s, %s) ON CONFLICT (name) "
             "DO UPDATE SET fingerprint = EXCLUDED.fingerprint, built_at = now()",

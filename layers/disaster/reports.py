@@ -12,6 +12,18 @@ CATEGORIES = ("building_damage", "blocked_road", "flooding", "fire", "landslide"
 STATUSES = ("new", "confirmed", "duplicate", "resolved", "rejected")
 DUPLICATE_RADIUS_M = 50
 OPEN_STATUSES = ("new", "confirmed")
+BLOCK_RADIUS_M = 20  # a report marks the road segments this close to it as blocked
+
+# The walking graph's edges are blocked exactly when a confirmed blocked-road report is near.
+BLOCK_EDGES_SQL = f"""
+UPDATE road_edge e SET blocked = b.blocked
+FROM (SELECT e.id, EXISTS (
+          SELECT 1 FROM crowd_report r
+          WHERE r.category = 'blocked_road' AND r.status = 'confirmed'
+            AND ST_DWithin(r.geom::geography, e.geom::geography, {BLOCK_RADIUS_M})) AS blocked
+      FROM road_edge e) b
+WHERE b.id = e.id AND e.blocked IS DISTINCT FROM b.blocked
+"""
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ async def triage(conn: asyncpg.Connection, report_id: int, status: str,
         "triaged_at = now() WHERE id = $1 RETURNING id",
         report_id, status, duplicate_of, officer,
     )
+    if updated is not None:
+        await conn.execute(BLOCK_EDGES_SQL)
     return updated is not None
 
 

@@ -155,3 +155,29 @@ def test_isochrones_are_nested(disaster: DisasterServer) -> None:
         assert areas[large].buffer(0.5).contains(areas[small])
     assert areas[10].distance(metric(shapely.Point(lon, lat))) < 200
     assert areas[30].area < 3.2 * (2400 ** 2)  # within a 30-minute walk (2.4 km) disc
+
+
+def test_a_confirmed_blocked_road_report_reroutes_until_resolved(disaster: DisasterServer
+                                                                 ) -> None:
+    params = dict(zip(("lon", "lat"), ORIGIN, strict=True))
+    with disaster.client() as client:
+        before = client.get("/evacuation/route", params=params, timeout=30).json()
+    line = shape(before["geometry"])
+    middle = line.interpolate(0.5, normalized=True)
+    officer = disaster.client("disaster_officer")
+    with psycopg_connect(disaster.url) as conn:
+        report_id = conn.execute(
+            "INSERT INTO crowd_report (category, note, geom) VALUES "
+            "('blocked_road', '倒木', ST_Point(%s, %s, 4326)) RETURNING id",
+            (middle.x, middle.y)).fetchone()[0]
+    with officer:
+        assert officer.patch(f"/reports/{report_id}",
+                             json={"status": "confirmed"}).status_code == 204
+        detour = officer.get("/evacuation/route", params=params).json()
+        assert officer.patch(f"/reports/{report_id}",
+                             json={"status": "resolved"}).status_code == 204
+        after = officer.get("/evacuation/route", params=params).json()
+    blocked_point = metric(shapely.Point(middle.x, middle.y))
+    assert metric(shape(detour["geometry"])).distance(blocked_point) > 15
+    assert detour["properties"]["distance_m"] > before["properties"]["distance_m"]
+    assert after["properties"]["distance_m"] == pytest.approx(before["properties"]["distance_m"])

@@ -1,7 +1,7 @@
 """Emergency mode and citizens' crowd reports (disaster domain).
 
 Revision ID: 0010_emergency_reports
-Revises: 0005_identity_audit
+Revises: 0009_disaster
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from gis_core.schema import layer_geometry_sql
 
 revision = "0010_emergency_reports"
-down_revision = "0005_identity_audit"
+down_revision = "0009_disaster"
 branch_labels = None
 depends_on = None
 
@@ -50,9 +50,12 @@ def upgrade() -> None:
     op.execute(layer_geometry_sql("crowd_report", "Point", ["crowd_reports"]))
     op.execute("CREATE INDEX crowd_report_status_idx ON crowd_report (status, category)")
     op.execute("CREATE INDEX crowd_report_geog_idx ON crowd_report USING gist ((geom::geography))")
+    # Edges near a confirmed blocked-road report (layers.disaster.reports) are not routed over.
+    op.execute("ALTER TABLE road_edge ADD COLUMN blocked boolean NOT NULL DEFAULT false")
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE road_edge DROP COLUMN blocked")
     op.execute("DROP TABLE crowd_report")
     op.execute("DROP TABLE emergency_state")
     op.execute("DELETE FROM layer_version WHERE layer_id = 'crowd_reports'")
