@@ -66,15 +66,34 @@ def test_an_officer_switches_emergency_mode_and_triages_a_report(server, browser
             "document.querySelector('#emergency-state').textContent === '緊急モード中'")
         page.click("#report-rows button:has-text('確認済みにする')")
         page.wait_for_selector("#report-rows td:has-text('確認済み')")
+        first = page.locator("#shelter-rows tr").first
+        shelter = first.locator("th").text_content()
+        first.locator("input[type=number]").fill("12")
+        first.locator("button").click()
+        page.wait_for_function(
+            "document.querySelector('#shelter-rows tr input').value === '12'")
+        assert "浸水想定区域の人口" in page.text_content("#exposure-totals")
+        first = page.locator("#shelter-rows tr").first
+        first.locator("select").select_option("closed")
+        first.locator("button").click()
+        page.wait_for_function(  # a closed shelter stays on the board, to be reopened
+            "document.querySelector('#shelter-rows tr select').value === 'closed'")
+        rows = page.locator("#shelter-rows tr").count()
+        assert rows == page.evaluate(
+            "fetch('/collections/shelters/items?limit=1000').then(r => r.json())"
+            ".then(c => c.features.length)")
         assert serious_axe_violations(page) == []
         assert seen.external == [] and seen.errors == [], seen.errors
     with psycopg_connect(url) as conn:
         active, message = conn.execute(
             "SELECT active, message_ja FROM emergency_state").fetchone()
         status = conn.execute("SELECT status FROM crowd_report WHERE note = '倒木'").fetchone()
+        occupancy = conn.execute("SELECT occupancy FROM shelter WHERE name = %s",
+                                 (shelter,)).fetchone()
         actions = {r[0] for r in conn.execute(
             "SELECT action FROM audit_log WHERE username = 'd_officer'").fetchall()}
     assert active and message == "多摩湖周辺は避難してください" and status == ("confirmed",)
+    assert occupancy == (12,)  # then closed, with its occupancy kept
     assert {"emergency-on", "triage", "read"} <= actions
 
 

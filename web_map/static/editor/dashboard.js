@@ -59,15 +59,55 @@ function statusText(status) {
   return t({open: 'statusOpen', full: 'statusFull', closed: 'statusClosed'}[status] ?? 'statusUnknown');
 }
 
-function showShelters(features) {
-  $('shelter-rows').replaceChildren(...features.map(({properties: p}) => {
-    const row = document.createElement('tr');
-    const name = document.createElement('th');
-    name.scope = 'row';
-    name.textContent = p.name;
-    row.append(name, cell(statusText(p.status)), cell(p.occupancy ?? '—'), cell(p.capacity ?? '—'));
-    return row;
+function statusSelect(shelter) {
+  const select = document.createElement('select');
+  select.setAttribute('aria-label', `${shelter.name} ${t('shelterStatus')}`);
+  for (const status of ['open', 'full', 'closed']) {
+    select.append(new Option(statusText(status), status, false, status === shelter.status));
+  }
+  return select;
+}
+
+function occupancyInput(shelter) {
+  const input = Object.assign(document.createElement('input'), {
+    type: 'number', min: '0', value: String(shelter.occupancy ?? 0)});
+  input.setAttribute('aria-label', `${shelter.name} ${t('shelterOccupancy')}`);
+  return input;
+}
+
+function shelterRow(shelter) {
+  const row = document.createElement('tr');
+  const name = document.createElement('th');
+  name.scope = 'row';
+  name.textContent = shelter.name;
+  const status = statusSelect(shelter);
+  const occupancy = occupancyInput(shelter);
+  const save = button(t('save'), async () => {
+    await send('PATCH', `/shelters/${shelter.shelter_id}`,
+               {status: status.value, occupancy: Number(occupancy.value)});
+    await refresh();
+  });
+  save.setAttribute('aria-label', `${shelter.name} ${t('save')}`);
+  row.append(name, cell(status), cell(occupancy), cell(shelter.capacity ?? '—'),
+             cell(shelter.exposed ?? '—'), cell(shelter.capacity_gap ?? '—'), cell(save));
+  return row;
+}
+
+/** Every shelter (closed ones too, so they can be reopened), with its catchment's exposure. */
+function showShelters(features, exposure) {
+  const editing = document.activeElement?.closest?.('#shelter-rows');
+  if (editing) return;  // never replace a row under the officer's hands
+  const catchments = new Map(exposure.catchments.map((c) => [c.shelter_id, c]));
+  const shelters = features.map(({id, properties: p}) => ({
+    shelter_id: id, name: p.name, status: p.status, occupancy: p.occupancy,
+    capacity: p.capacity, ...(catchments.get(id) ? {
+      exposed: catchments.get(id).exposed, capacity_gap: catchments.get(id).capacity_gap} : {}),
   }));
+  $('shelter-rows').replaceChildren(...shelters.map(shelterRow));
+  const totals = exposure.totals;
+  $('exposure-totals').textContent = t('exposureTotals', {
+    exposed: totals.exposed.toLocaleString(), population: totals.population.toLocaleString(),
+    gap: (totals.capacity_gap ?? 0).toLocaleString()});
 }
 
 function category(value) {
@@ -122,12 +162,12 @@ function showReports(reports) {
 }
 
 async function refresh() {
-  const [state, shelters, reports] = await Promise.all([
+  const [state, shelters, exposure, reports] = await Promise.all([
     api.json('/emergency'), api.json('/collections/shelters/items?limit=1000'),
-    api.json('/reports?limit=200'),
+    api.json('/exposure?by=shelter'), api.json('/reports?limit=200'),
   ]);
   showEmergency(state);
-  showShelters(shelters.features);
+  showShelters(shelters.features, exposure);
   showReports(reports.reports);
 }
 
@@ -138,6 +178,7 @@ async function start() {
   await refresh();
   window.citygisDashboardReady = true;
   setInterval(refresh, REFRESH_MS);
+  new EventSource('/shelters/events').addEventListener('message', () => refresh());
 }
 
 start();

@@ -47,6 +47,8 @@ const MESSAGES = {
     reportDuplicate: '報告 {id} の重複にする', reportPhoto: '写真',
     rnew: '未確認', rconfirmed: '確認済み', rduplicate: '重複', rresolved: '対応済み',
     rrejected: '却下', updatedAt: '更新: {time}',
+    shelterExposed: '浸水想定区域の人口', shelterGap: '不足', shelterSave: '更新',
+    exposureTotals: '浸水想定区域の人口 {exposed} 人（市全体 {population} 人）。避難所の不足 {gap} 人。',
   },
   en: {
     loginTitle: 'Staff login', username: 'User name', password: 'Password', login: 'Log in',
@@ -94,6 +96,8 @@ const MESSAGES = {
     reportResolve: 'Resolved', reportDuplicate: 'Duplicate of {id}', reportPhoto: 'Photo',
     rnew: 'new', rconfirmed: 'confirmed', rduplicate: 'duplicate', rresolved: 'resolved',
     rrejected: 'rejected', updatedAt: 'Updated {time}',
+    shelterExposed: 'People in flood zones', shelterGap: 'Shortfall', shelterSave: 'Update',
+    exposureTotals: '{exposed} people in flood zones (city: {population}); shelter shortfall {gap}.',
   },
 };
 
