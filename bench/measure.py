@@ -28,6 +28,8 @@ class Phase:
     samples: list[Sample] = field(default_factory=list)
     wall_seconds: float = 0.0
     client_cpu_seconds: float = 0.0
+    # Statuses that are answers, not errors (e.g. 422 "no safe route" from evacuation routing).
+    answers: frozenset[int] = frozenset({200, 204, 304})
 
     def summary(self) -> dict[str, Any]:
         return summarise(self)
@@ -45,7 +47,6 @@ def summarise(phase: Phase) -> dict[str, Any]:
     wall = phase.wall_seconds or float("nan")
     latencies = sorted(s.seconds * 1000 for s in phase.samples)
     statuses = Counter(s.status for s in phase.samples)
-    ok = {200, 204, 304}
     return {
         "name": phase.name,
         "requests": n,
@@ -57,7 +58,8 @@ def summarise(phase: Phase) -> dict[str, Any]:
         "p50_ms": round(percentile(latencies, 50), 2),
         "p95_ms": round(percentile(latencies, 95), 2),
         "p99_ms": round(percentile(latencies, 99), 2),
-        "errors": sum(count for status, count in statuses.items() if status not in ok),
+        "errors": sum(count for status, count in statuses.items()
+                      if status not in phase.answers),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "client_cpu_seconds": round(phase.client_cpu_seconds, 2),
     }

@@ -4,6 +4,8 @@ list, and a form to report damage. Server-rendered; a few kB of script; no map l
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -22,8 +24,10 @@ CATEGORY_TITLES = {
 }
 
 
-@router.get("/bousai")
-async def bousai_page(request: Request) -> Response:
+FRESH_S = 2.0  # the page is the same for everyone: render it at most this often per worker
+
+
+async def render_page(request: Request) -> bytes:
     state = request.app.state
     emergency = await state.emergency.state(state.pool)
     async with state.pool.acquire() as conn:
@@ -34,6 +38,19 @@ async def bousai_page(request: Request) -> Response:
         "places": places,
         "categories": [(c, *CATEGORY_TITLES[c]) for c in reports.CATEGORIES],
     }
-    response = templates.TemplateResponse(request, "bousai.html", context)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return bytes(templates.TemplateResponse(request, "bousai.html", context).body)
+
+
+@router.get("/bousai")
+async def bousai_page(request: Request) -> Response:
+    """During a spike thousands ask for this page at once: one render serves them for
+    FRESH_S seconds, so shelter status on it is at most that old (a switch of emergency mode
+    shows at once)."""
+    state = request.app.state
+    switched = (await state.emergency.state(state.pool)).changed_at
+    cached = getattr(state, "bousai_page", None)
+    if cached is None or cached[1] != switched or time.monotonic() - cached[0] > FRESH_S:
+        cached = (time.monotonic(), switched, await render_page(request))
+        state.bousai_page = cached
+    return Response(cached[2], media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-cache"})
