@@ -30,7 +30,8 @@ def browser() -> Iterator[Any]:
 
 def set_emergency(url: URL, active: bool, message: str = "") -> None:
     with psycopg_connect(url) as conn:
-        conn.execute("UPDATE emergency_state SET active = %s, message_ja = %s",
+        conn.execute("UPDATE emergency_state SET active = %s, message_ja = %s, "
+                     "changed_at = clock_timestamp()",
                      (active, message))
 
 
