@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     exact_count_cap: int = 10_000
     tile_cache_bytes: int = 256 * 1024 * 1024
     db_pool_size: int = 16
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond)."
+    )
+    edit_extent: tuple[float, float, float, float] = Field(
+        default=(139.29, 35.63, 139.55, 35.87),
+        description="lon/lat box that edited geometries must lie in: the city and ~10 km "
+        "around it, so that swapped axes or a wrong Content-Crs are caught.",
+    )
     online_basemap_url: str | None = Field(
         default=None,
         description="An online raster basemap under the city's layers on the web map: an XYZ "
