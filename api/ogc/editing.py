@@ -164,8 +164,10 @@ async def feature_response(request: Request, conn: asyncpg.Connection, layer: La
         return Response(status_code=204)
     feature = orjson.loads(text)
     version = feature["properties"].get(VERSION_PROPERTY) or written.version
-    headers = {"ETag": etag(version), "Content-Crs": f"<{CRS84_URI}>",
-               "Location": f"{base_url(request)}/collections/{layer.id}/items/{written.feature_id}"}
+    headers = {"ETag": etag(version), "Content-Crs": f"<{CRS84_URI}>"}
+    if status == 201:
+        headers["Location"] = (f"{base_url(request)}/collections/{layer.id}/items/"
+                               f"{written.feature_id}")
     return json_response(feature, GEOJSON, headers, status)
 
 

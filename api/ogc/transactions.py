@@ -105,16 +105,16 @@ def _allow(methods: list[str], headers: dict[str, str]) -> Response:
 @router.options("/collections/{collectionId}/items", summary="Methods you may use here")
 async def items_options(layer: LayerDep, roles: RolesDep) -> Response:
     if not layer.may_edit(roles):
-        return _allow(["GET", "HEAD", "OPTIONS"], {})
-    return _allow(["GET", "HEAD", "OPTIONS", "POST"], {"Accept-Post": ", ".join(FEATURE_TYPES)})
+        return _allow(["GET", "OPTIONS"], {})
+    return _allow(["GET", "OPTIONS", "POST"], {"Accept-Post": ", ".join(FEATURE_TYPES)})
 
 
 @router.options("/collections/{collectionId}/items/{featureId}",
                 summary="Methods you may use on a feature (PATCH: see Accept-Patch)")
 async def item_options(layer: LayerDep, roles: RolesDep, feature_id: FeatureId) -> Response:
     if not layer.may_edit(roles):
-        return _allow(["GET", "HEAD", "OPTIONS"], {})
-    return _allow(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"],
+        return _allow(["GET", "OPTIONS"], {})
+    return _allow(["GET", "OPTIONS", "PUT", "DELETE"],
                   {"Accept-Patch": "application/merge-patch+json"})
 
 

@@ -88,7 +88,7 @@ def test_qgis_opens_the_layer_as_editable_and_edits_with_put(editing: Editing) -
     features, editable, uses_patch = load_layer(client)
     assert editable and not uses_patch
     assert "feature_version" in features[0]["properties"]
-    assert allowed(qgis(editing, "citizen1").options(ITEMS)) == ["GET", "HEAD", "OPTIONS"]
+    assert allowed(qgis(editing, "citizen1").options(ITEMS)) == ["GET", "OPTIONS"]
 
 
 def test_qgis_adds_a_feature_and_reads_its_id_from_location(editing: Editing) -> None:
