@@ -176,7 +176,7 @@ def _shape(obj: object) -> BaseGeometry:
                              f"{NESTING[kind] - 1} level(s) of arrays around [x, y] numbers")
     try:
         geometry = shape({"type": kind, "coordinates": obj["coordinates"]})
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError,
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError,
             shapely.errors.ShapelyError) as exc:
         raise FeatureInvalid("geometry.coordinates",
                              f"the coordinates do not make a {kind}: {exc}") from None
