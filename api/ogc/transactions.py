@@ -16,8 +16,10 @@ version and nothing to compare. So:
   rule in gis_core.edits): a PUT from a stale copy that would discard someone else's edit is 412.
 - ``Allow`` on a feature lists PUT and DELETE but not PATCH, so QGIS edits with PUT. PATCH is
   served all the same (``Accept-Patch`` says so, as RFC 5789 asks) for clients that send If-Match.
-- DELETE carries no version: without If-Match it is accepted only when the caller wrote the
-  current version, else 428 — QGIS can delete what it last wrote, not someone else's edit.
+- DELETE (and a PATCH) carries no version: without If-Match it is accepted only when the caller
+  wrote the current version, else 428 — QGIS can delete what it last wrote, not someone else's.
+``Allow`` lists the write methods only to callers who may edit the layer, so QGIS opens it
+read-only for everyone else. tests/api/test_qgis_replay.py replays these requests.
 """
 
 from __future__ import annotations
