@@ -12,7 +12,7 @@ from sqlalchemy.engine import URL
 
 from api import errors
 from api.auth import routes as auth
-from api.ogc import features, tiles
+from api.ogc import features, tiles, transactions
 from api.routes import audit, disaster, emergency, places
 from gis_core.database import create_pool, database_url
 from gis_core.migrate import check_current
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     app.include_router(features.router)
     app.include_router(tiles.router)
+    app.include_router(transactions.router)
     app.include_router(places.router)
     app.include_router(auth.router)
     app.include_router(emergency.router)

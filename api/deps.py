@@ -25,7 +25,7 @@ from gis_core.sql import Params
 
 _SETTINGS = get_settings()
 ITEMS_PARAMETERS = frozenset({"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime",
-                              "filter", "filter-lang", "filter-crs"})
+                              "filter", "filter-lang", "filter-crs", "as-of"})
 MAX_FILTER_LENGTH = 20_000
 
 
@@ -232,6 +232,9 @@ def feature_query(
                     "800, meters)")] = None,
     filter_lang: Annotated[str, Query(alias="filter-lang")] = "cql2-text",
     filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
+    as_of: Annotated[str | None, Query(
+        alias="as-of", description="RFC 3339 instant: the features as they were then "
+        "(editable layers keep their history)", examples=["2026-04-01T09:00:00+09:00"])] = None,
 ) -> FeatureQuery:
     filterable = {fl.name: fl for fl in layer.fields if fl.filterable and fl.expression is None}
     reject_unknown_parameters(request, ITEMS_PARAMETERS | filterable.keys())
@@ -249,7 +252,14 @@ def feature_query(
         interval=parse_datetime(datetime_text) if datetime_text is not None else None,
         cql=parse_filter(layer, filter_text, filter_lang),
         filter_crs=output_crs(filter_crs, "filter-crs") if filter_crs is not None else None,
+        as_of=parse_as_of(layer, as_of) if as_of is not None else None,
     )
+
+
+def parse_as_of(layer: Layer, text: str) -> datetime:
+    if not layer.keeps_history:
+        raise InvalidParameter(f"{layer.id} keeps no history", parameter="as-of")
+    return parse_timestamp(text, "as-of")
 
 
 def parse_filter(layer: Layer, text: str | None, lang: str) -> object:

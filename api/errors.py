@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +13,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis_core.crs import UnknownCrs
+from gis_core.edits import FeatureMissing, StaleVersion, VersionRequired
 from gis_core.tiles import TileOutOfRange
+from gis_core.validation import FeatureInvalid
 
 log = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -66,6 +70,47 @@ class NotAcceptable(Problem):
     status, slug, title = 406, "not-acceptable", "Not acceptable"
 
 
+class InvalidFeature(Problem):
+    """A feature in a request body that cannot be stored; ``parameter`` names the member."""
+
+    slug, title = "invalid-feature", "Invalid feature"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(Problem):
+    status, slug, title = 412, "precondition-failed", "The feature has changed"
+
+
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnsupportedMediaType(Problem):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class PreconditionRequired(Problem):
+    status, slug, title = 428, "precondition-required", "If-Match required"
+
+
+def _etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"v{version}"'} if version else {}
+
+
+EXCEPTION_PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
+    FeatureInvalid: lambda e: InvalidFeature(str(e), parameter=e.member),
+    FeatureMissing: lambda e: NotFound(str(e), parameter="featureId"),
+    StaleVersion: lambda e: PreconditionFailed(str(e), parameter="If-Match",
+                                               headers=_etag(e.current)),
+    VersionRequired: lambda e: PreconditionRequired(str(e), parameter="If-Match",
+                                                    headers=_etag(e.current)),
+}
+"""Exceptions of gis_core and the problems they are answered with."""
+
+
 def problem_response(problem: Problem, request: Request) -> JSONResponse:
     return JSONResponse(
         problem.body(request.url.path), status_code=problem.status,
@@ -83,6 +128,12 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     return problem
 
 
+def _mapped(to_problem: Callable[[Any], Problem]) -> Callable[..., Awaitable[JSONResponse]]:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(to_problem(exc), request)
+    return handle
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -97,13 +148,16 @@ def install(app: FastAPI) -> None:
         return problem_response(InvalidParameter(f"unsupported CRS {exc}", parameter="crs"),
                                 request)
 
+    for exception, to_problem in EXCEPTION_PROBLEMS.items():
+        app.add_exception_handler(exception, _mapped(to_problem))
+
     @app.exception_handler(TileOutOfRange)
     async def _tile(request: Request, exc: TileOutOfRange) -> JSONResponse:
         return problem_response(NotFound(str(exc), parameter=exc.parameter), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        problem = Problem(str(exc.detail), status=exc.status_code)
+        problem = Problem(str(exc.detail), status=exc.status_code, headers=exc.headers)
         problem.title = HTTPStatus(exc.status_code).phrase
         problem.slug = problem.title.lower().replace(" ", "-")
         return problem_response(problem, request)

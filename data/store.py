@@ -32,6 +32,9 @@ class Provenance:
     is_sample: bool
 
 
+LOADER_ACTOR = "citygis load"
+
+
 def fingerprint(*parts: bytes | str | Path) -> str:
     """A stable digest of the inputs of a load (file contents, generator version, seed)."""
     digest = hashlib.sha256()
@@ -89,6 +92,7 @@ def replace_rows(
 ) -> int:
     """Replace every row of ``table`` with ``frame`` (in the caller's transaction)."""
     frame = to_storage_crs(frame)
+    conn.execute("SELECT set_config('citygis.actor', %s, true)", (LOADER_ACTOR,))  # history
     conn.execute(f"DELETE FROM {table}")
     column_list = ", ".join([*columns, "geom"])
     with conn.cursor().copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:

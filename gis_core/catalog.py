@@ -45,6 +45,9 @@ class Field:
 
 
 UPDATED_AT = Field("updated_at", "datetime", "更新日時", "Last updated")
+VERSION_PROPERTY = "feature_version"
+"""The read-only property that carries a feature's version on editable layers (its ETag is
+``"v<version>"``). Clients that cannot send If-Match (QGIS) echo it back on PUT."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class Layer:
             object.__setattr__(self, "fields", (*self.fields, UPDATED_AT))
         if self.temporal_field and self.field(self.temporal_field) is None:
             raise ValueError(f"{self.id}: temporal_field {self.temporal_field!r} is no field")
+        if self.field(VERSION_PROPERTY) is not None:
+            raise ValueError(f"{self.id}: {VERSION_PROPERTY!r} is reserved for the version")
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -88,6 +93,23 @@ class Layer:
 
     def may_edit(self, roles: frozenset[Role]) -> bool:
         return bool(self.edit_roles) and may(self.edit_roles, roles)
+
+    @property
+    def keeps_history(self) -> bool:
+        """Editable layers keep every version of their features (migration 0006)."""
+        return bool(self.edit_roles)
+
+    @property
+    def editable_fields(self) -> tuple[Field, ...]:
+        """Fields a client may write: stored columns, not the id, time stamp or computed ones."""
+        return tuple(f for f in self.fields if f.expression is None
+                     and f.name not in (self.id_column, UPDATED_AT.name))
+
+    def is_read_only(self, name: str) -> bool:
+        """A property the server maintains; clients that send it back (QGIS) are not refused."""
+        known = self.field(name)
+        return name in (self.id_column, VERSION_PROPERTY) or (
+            known is not None and known not in self.editable_fields)
 
     @property
     def is_public(self) -> bool:

@@ -9,9 +9,10 @@ from typing import Any
 
 import asyncpg
 
-from gis_core.catalog import Field, Layer
+from gis_core.catalog import VERSION_PROPERTY, Field, Layer
 from gis_core.cql2_sql import compile_filter
 from gis_core.crs import CRS84_URI, STORAGE_SRID, OutputCrs, parse_crs
+from gis_core.history import as_of_source_sql, current_version_sql, version_source_sql
 from gis_core.sql import Params
 
 
@@ -33,6 +34,7 @@ class FeatureQuery:
     interval: TimeInterval | None = None
     cql: Any = None  # a pygeofilter syntax tree (gis_core.cql2)
     filter_crs: OutputCrs | None = None
+    as_of: datetime | None = None  # the layer as it was then (feature history)
 
 
 # Property-filter values are bound with a type of their own, not the column's: a bigint value
@@ -50,18 +52,34 @@ def geometry_json_sql(layer: Layer, crs: OutputCrs) -> str:
     return f"ST_AsGeoJSON({geometry}, {crs.decimals}, 0)::json"
 
 
-def properties_sql(layer: Layer) -> str:
-    pairs = ", ".join(f"'{f.name}', {f.sql}" for f in layer.fields)
-    return f"json_build_object({pairs})"
+def version_sql(layer: Layer, past: bool) -> str | None:
+    """The feature's version: a column of the past relations, else looked up in the history."""
+    if not layer.keeps_history:
+        return None
+    return f"t.{VERSION_PROPERTY}" if past else current_version_sql(layer, f't."{layer.id_column}"')
 
 
-def feature_json_sql(layer: Layer, crs: OutputCrs) -> str:
+def properties_sql(layer: Layer, past: bool = False) -> str:
+    pairs = [f"'{f.name}', {f.sql}" for f in layer.fields]
+    if (version := version_sql(layer, past)) is not None:
+        pairs.append(f"'{VERSION_PROPERTY}', {version}")
+    return f"json_build_object({', '.join(pairs)})"
+
+
+def feature_json_sql(layer: Layer, crs: OutputCrs, past: bool = False) -> str:
     return (
         "json_build_object('type', 'Feature', "
         f"'id', t.\"{layer.id_column}\", "
         f"'geometry', {geometry_json_sql(layer, crs)}, "
-        f"'properties', {properties_sql(layer)})::text"
+        f"'properties', {properties_sql(layer, past)})::text"
     )
+
+
+def source_sql(layer: Layer, query: FeatureQuery, params: Params) -> str:
+    """The layer's table, or its features as they were at ``query.as_of``."""
+    if query.as_of is None:
+        return layer.table
+    return as_of_source_sql(layer, query.as_of, params)
 
 
 def where_sql(layer: Layer, query: FeatureQuery, params: Params) -> str:
@@ -89,9 +107,11 @@ def where_sql(layer: Layer, query: FeatureQuery, params: Params) -> str:
 
 def items_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list[object]]:
     params = Params()
+    source = source_sql(layer, query, params)
     where = where_sql(layer, query, params)
     sql = (
-        f"SELECT {feature_json_sql(layer, query.crs)} FROM {layer.table} t WHERE {where} "
+        f"SELECT {feature_json_sql(layer, query.crs, query.as_of is not None)} "
+        f"FROM {source} t WHERE {where} "
         f'ORDER BY t."{layer.id_column}" '
         f"LIMIT {params.add(query.limit)} OFFSET {params.add(query.offset)}"
     )
@@ -100,9 +120,10 @@ def items_sql(layer: Layer, query: FeatureQuery) -> tuple[str, list[object]]:
 
 def capped_count_sql(layer: Layer, query: FeatureQuery, cap: int) -> tuple[str, list[object]]:
     params = Params()
+    source = source_sql(layer, query, params)
     where = where_sql(layer, query, params)
     sql = (
-        f"SELECT count(*) FROM (SELECT 1 FROM {layer.table} t WHERE {where} "
+        f"SELECT count(*) FROM (SELECT 1 FROM {source} t WHERE {where} "
         f"LIMIT {params.add(cap + 1)}) matched"
     )
     return sql, params.values
@@ -121,7 +142,7 @@ async def number_matched(
     """The exact count when it is at most ``cap``; None (not reported) for larger results.
     Unfiltered queries on tables estimated larger than ``cap`` are not counted at all."""
     unfiltered = (query.bbox is None and not query.filters and query.interval is None
-                  and query.cql is None)
+                  and query.cql is None and query.as_of is None)
     if unfiltered and await estimated_rows(conn, layer) > cap:
         return None
     sql, args = capped_count_sql(layer, query, cap)
@@ -142,6 +163,16 @@ async def fetch_feature(
         f'WHERE t."{layer.id_column}" = $1::bigint'  # bigint: no overflow on an integer column
     )
     return await conn.fetchval(sql, feature_id)
+
+
+async def fetch_version(
+    conn: asyncpg.Connection, layer: Layer, feature_id: int, version: int, crs: OutputCrs
+) -> tuple[str, str] | None:
+    """One version of a feature as GeoJSON, and what made it (insert, update or delete)."""
+    sql = (f"SELECT {feature_json_sql(layer, crs, past=True)}, t.version_op "
+           f"FROM {version_source_sql(layer)} t")
+    row = await conn.fetchrow(sql, feature_id, version)
+    return None if row is None else (row[0], row[1])
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,14 @@ CREATE TRIGGER {table}_layer_version
     FOR EACH STATEMENT EXECUTE FUNCTION citygis_bump_layer_version({layers});
 INSERT INTO layer_version (layer_id) SELECT unnest(ARRAY[{layers}]) ON CONFLICT DO NOTHING;
 """
+
+
+def history_trigger_sql(table: str, layer_id: str) -> str:
+    """Attach ``citygis_feature_history`` (migration 0006) to a layer table: a row trigger that
+    keeps every version of every feature, and a TRUNCATE trigger that closes the open ones."""
+    return f"""
+CREATE TRIGGER {table}_history AFTER INSERT OR UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION citygis_feature_history('{layer_id}');
+CREATE TRIGGER {table}_history_truncate AFTER TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION citygis_feature_history('{layer_id}');
+"""

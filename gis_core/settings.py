@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         "backends than cores only contend (bench/README.md: on 2 cores, 4 connections served "
         "z14–16 tiles 1.2× faster than 16, with a p99 a third as long).",
     )
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond)."
+    )
+    edit_extent: tuple[float, float, float, float] = Field(
+        default=(139.29, 35.63, 139.55, 35.87),
+        description="lon/lat box that edited geometries must lie in: the city and ~10 km "
+        "around it, so that swapped axes or a wrong Content-Crs are caught.",
+    )
     online_basemap_url: str | None = Field(
         default=None,
         description="An online raster basemap under the city's layers on the web map: an XYZ "

@@ -31,10 +31,12 @@ from api.ogc.common import (
     self_links,
     wants_html,
 )
+from api.ogc.editing import etag
 from api.ogc.extents import Extent, extent_doc, layer_extent
 from gis_core import features
-from gis_core.catalog import Layer
+from gis_core.catalog import VERSION_PROPERTY, Layer
 from gis_core.crs import CRS84_URI, supported
+from gis_core.validation import GEOMETRY_FORMATS
 
 router = APIRouter(tags=["OGC API - Features"])
 
@@ -63,12 +65,10 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
 ]
-GEOMETRY_FORMATS = {
-    "Point": "geometry-point", "LineString": "geometry-linestring",
-    "Polygon": "geometry-polygon", "MultiPoint": "geometry-multipoint",
-    "MultiLineString": "geometry-multilinestring", "MultiPolygon": "geometry-multipolygon",
-}
 FeatureId = Annotated[str, Path(alias="featureId")]
 OPENAPI = "application/vnd.oai.openapi+json;version=3.1"
 FEATURE_ID = re.compile(r"[0-9]{1,18}")  # ids are bigint
@@ -152,6 +152,8 @@ def collection_doc(layer: Layer, base: str, extent: Extent,
                  "application/schema+json", "Queryables"),
             link(f"{base}/collections/{layer.id}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/"
                  "tilesets-vector", JSON, "Vector tiles"),
+            link(f"{base}/collections/{layer.id}/schema", "http://www.opengis.net/def/rel/ogc/1.0/"
+                 "schema", "application/schema+json", "Schema of the features"),
         ],
     }
     doc["extent"] = extent_doc(extent)
@@ -257,5 +259,9 @@ async def item(request: Request, layer: LayerDep, pool: PoolDep, feature_id: Fea
         *self_links(request, GEOJSON),
         link(f"{base}/collections/{layer.id}", "collection", JSON, layer.title_ja),
     ]
-    return render(request, "feature.html", feature, GEOJSON, {"Content-Crs": f"<{out.uri}>"},
+    headers = {"Content-Crs": f"<{out.uri}>"}
+    version = feature["properties"].get(VERSION_PROPERTY)
+    if version and not wants_html(request):
+        headers["ETag"] = etag(version, out.uri)
+    return render(request, "feature.html", feature, GEOJSON, headers,
                   html_extra={"layer": layer})

@@ -1,7 +1,9 @@
-"""Layers the base domain publishes. All are public."""
+"""Layers the base domain publishes. All are public; planners edit the city's own data (roads,
+rivers, water, 町丁目 areas), not the official boundary and 町丁目 points."""
 
 from __future__ import annotations
 
+from gis_core.access import Role
 from gis_core.catalog import Field, Layer, catalog
 from gis_core.measure import area_m2_sql, length_m_sql
 
@@ -12,6 +14,7 @@ AREA_M2 = Field("area_m2", "number", "面積 (㎡)", "Area (m²)",
 IS_SAMPLE = Field("is_sample", "boolean", "サンプル", "Sample data")
 NAME = Field("name", "string", "名称", "Name")
 KIND = Field("kind", "string", "種別", "Kind")
+PLANNERS = frozenset({Role.PLANNER})  # admins too (gis_core.access.may)
 
 CITY_BOUNDARY = Layer(
     id="city_boundary", table="city_boundary", geometry_type="MultiPolygon", domain="base",
@@ -59,7 +62,7 @@ CHOME_AREAS = Layer(
         Field("census_year", "integer", "調査年", "Census year"),
         AREA_M2,
     ),
-    basemap=True, keywords=("chome", "population", "人口"),
+    basemap=True, edit_roles=PLANNERS, keywords=("chome", "population", "人口"),
 )
 
 ROADS = Layer(
@@ -67,7 +70,7 @@ ROADS = Layer(
     title_ja="道路", title_en="Roads",
     description_ja="道路中心線。", description_en="Road centre lines.",
     fields=(NAME, KIND, Field("osm_id", "integer", "OSM ID", "OSM id"), IS_SAMPLE, LENGTH_M),
-    basemap=True, keywords=("roads", "道路"),
+    basemap=True, edit_roles=PLANNERS, keywords=("roads", "道路"),
 )
 
 RIVERS = Layer(
@@ -75,7 +78,7 @@ RIVERS = Layer(
     title_ja="河川", title_en="Rivers",
     description_ja="河川の中心線。", description_en="River centre lines.",
     fields=(NAME, KIND, IS_SAMPLE, LENGTH_M),
-    basemap=True, keywords=("rivers", "河川"),
+    basemap=True, edit_roles=PLANNERS, keywords=("rivers", "河川"),
 )
 
 WATER_AREAS = Layer(
@@ -83,7 +86,7 @@ WATER_AREAS = Layer(
     title_ja="水域", title_en="Water areas",
     description_ja="湖沼・貯水池などの水域。", description_en="Lakes, reservoirs and other water.",
     fields=(NAME, KIND, IS_SAMPLE, AREA_M2),
-    basemap=True, keywords=("water", "水域"),
+    basemap=True, edit_roles=PLANNERS, keywords=("water", "水域"),
 )
 
 catalog.register(CITY_BOUNDARY, CHOME, CHOME_AREAS, ROADS, RIVERS, WATER_AREAS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from gis_core.access import Role
 from gis_core.catalog import Field, Layer, catalog
 
+DISASTER_EDITORS = frozenset({Role.PLANNER, Role.DISASTER_OFFICER})  # admins too
+
 HAZARD_TITLES = {
     "flood": ("洪水", "Flood"),
     "landslide": ("崖崩れ、土石流及び地滑り", "Landslide, debris flow"),
@@ -35,7 +37,8 @@ SHELTERS = Layer(
         Field("status_updated_at", "datetime", "状況更新日時", "Status updated"),
         Field("is_sample", "boolean", "サンプル", "Sample data"),
     ),
-    basemap=True, min_zoom=12, keywords=("shelters", "避難所", "disaster"),
+    basemap=True, edit_roles=DISASTER_EDITORS, min_zoom=12,
+    keywords=("shelters", "避難所", "disaster"),
 )
 
 catalog.register(SHELTERS)
@@ -55,7 +58,8 @@ FLOOD_ZONES = Layer(
         Field("river_name", "string", "河川名", "River"),
         Field("is_sample", "boolean", "サンプル", "Sample data"),
     ),
-    basemap=False, min_zoom=10, keywords=("flood", "浸水", "hazard", "disaster"),
+    basemap=False, edit_roles=DISASTER_EDITORS, min_zoom=10,
+    keywords=("flood", "浸水", "hazard", "disaster"),
 )
 
 catalog.register(FLOOD_ZONES)

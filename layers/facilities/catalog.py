@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from gis_core.access import Role
 from gis_core.catalog import Field, Layer, catalog
+
+PLANNERS = frozenset({Role.PLANNER})  # admins too (gis_core.access.may)
 
 FACILITIES = Layer(
     id="facilities", table="facility", geometry_type="Point", domain="facilities",
@@ -19,7 +22,7 @@ FACILITIES = Layer(
         Field("source_code", "string", "出典の分類コード", "Source category code"),
         Field("is_sample", "boolean", "サンプル", "Sample data"),
     ),
-    basemap=True, min_zoom=12, keywords=("facilities", "公共施設"),
+    basemap=True, edit_roles=PLANNERS, min_zoom=12, keywords=("facilities", "公共施設"),
 )
 
 catalog.register(FACILITIES)

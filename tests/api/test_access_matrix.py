@@ -62,6 +62,39 @@ def layer_cases(suffix: str, public_status: int = 200) -> list[Case]:
             Case(f"/collections/case_notes{suffix}", RESTRICTED)]
 
 
+def editing_cases(suffix: str, method_body: dict[str, Any] | None, editor_status: int,
+                  restricted_editor_status: int) -> list[Case]:
+    """A write on an editable public layer (roads: planners) and on the restricted layer
+    (readable by caseworkers, editable by nobody). Writers who may not even read a layer get
+    404: a write never reveals that a hidden layer exists."""
+    roads = {**only("planner", status=editor_status)}
+    hidden = {role: 404 for role in ROLES} | {"anonymous": 401, "caseworker": 403,
+                                              "admin": restricted_editor_status}
+    return [Case(f"/collections/roads{suffix}", roads, method_body),
+            Case(f"/collections/case_notes{suffix}", hidden, method_body)]
+
+
+EDITING_CASES: dict[tuple[str, str], list[Case]] = {
+    # An empty object is no feature: editors get 400 naming the member.
+    ("POST", "/collections/{collectionId}/items"): editing_cases("/items", {}, 400, 403),
+    ("PUT", "/collections/{collectionId}/items/{featureId}"):  # the body is checked first
+        editing_cases("/items/999999", {}, 400, 403),
+    ("PATCH", "/collections/{collectionId}/items/{featureId}"):
+        editing_cases("/items/999999", {}, 404, 403),
+    ("DELETE", "/collections/{collectionId}/items/{featureId}"):
+        editing_cases("/items/999999", None, 404, 403),
+    ("POST", "/collections/{collectionId}/items/{featureId}/revert"):
+        editing_cases("/items/999999/revert?version=1", None, 404, 403),
+    ("GET", "/collections/{collectionId}/items/{featureId}/versions"):
+        editing_cases("/items/999999/versions", None, 404, 403),
+    ("GET", "/collections/{collectionId}/items/{featureId}/versions/{version}"):
+        editing_cases("/items/999999/versions/1", None, 404, 403),
+    ("OPTIONS", "/collections/{collectionId}/items"): layer_cases("/items"),
+    ("OPTIONS", "/collections/{collectionId}/items/{featureId}"): layer_cases("/items/1"),
+    ("GET", "/collections/{collectionId}/schema"): layer_cases("/schema"),
+}
+
+
 TMS = "/tiles/WebMercatorQuad"
 HERE = f"lon={HALL[0]}&lat={HALL[1]}"
 RASTER = "/rasters/flood_depth"
@@ -138,6 +171,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
                                                  only("disaster_officer", status=404))],
     ("GET", "/editor"): [Case("/editor", {**everyone(200), "anonymous": 303})],
     **DISASTER_CASES,
+    **EDITING_CASES,
 }
 # The pages' own JS/CSS, public by nature.
 PUBLIC_MOUNTS = {"/static", "/vendor/maplibre-gl", "/vendor/terra-draw",
