@@ -152,8 +152,8 @@ async function save(event) {
   }
   const geometry = currentGeometry();
   try {
-    if (!selected.fid) await createFeature(values, geometry);
-    else await updateFeature(values, geometry, selected.etag);
+    if (!state.selected.fid) await createFeature(values, geometry);
+    else await updateFeature(values, geometry, state.selected.etag);
   } catch (error) {
     if (error instanceof ApiError && error.status === 412) showConflict(values, geometry);
     else explain(error);
@@ -164,8 +164,7 @@ async function createFeature(values, geometry) {
   const result = await api.create(state.layer.id, featureBody(values, geometry));
   const fid = String(result.feature?.id ?? result.location.split('/').pop());
   state.undo.push({op: 'create', layerId: state.layer.id, fid});
-  say(t('created', {id: fid}));
-  await afterWrite(fid);
+  await afterWrite(fid, t('created', {id: fid}));
 }
 
 async function updateFeature(values, geometry, etag) {
@@ -174,15 +173,15 @@ async function updateFeature(values, geometry, etag) {
                     etag);
   state.undo.push({op: 'update', layerId: state.layer.id, fid: selected.fid,
                    before: selected.original});
-  say(t('saved'));
-  await afterWrite(selected.fid);
+  await afterWrite(selected.fid, t('saved'));
 }
 
-async function afterWrite(fid) {
+async function afterWrite(fid, message) {
   $('undo').disabled = state.undo.length === 0;
   await loadFeatures();
   if (fid) await openFeature(fid);
   else closePanel();
+  if (message) say(message);  // after the reload, which reports its own count
 }
 
 async function deleteFeature() {
@@ -191,8 +190,7 @@ async function deleteFeature() {
   try {
     await api.remove(state.layer.id, selected.fid, selected.etag);
     state.undo.push({op: 'delete', layerId: state.layer.id, before: selected.original});
-    say(t('deleted', {id: selected.fid}));
-    await afterWrite(null);
+    await afterWrite(null, t('deleted', {id: selected.fid}));
   } catch (error) {
     if (error instanceof ApiError && error.status === 412) showConflict(null, null);
     else explain(error);
@@ -251,11 +249,12 @@ async function undoLast() {
       const {properties, geometry} = step.before;
       await api.create(step.layerId, featureBody(properties, geometry));
     }
-    say(t('undone'));
   } catch (error) {
     explain(error);
+    await afterWrite(null);
+    return;
   }
-  await afterWrite(null);
+  await afterWrite(null, t('undone'));
 }
 
 async function showHistory() {
@@ -273,8 +272,7 @@ async function revert(version) {
   try {
     const {etag} = await api.feature(state.layer.id, selected.fid);
     await api.revert(state.layer.id, selected.fid, version, etag);
-    say(t('reverted', {version}));
-    await afterWrite(selected.fid);
+    await afterWrite(selected.fid, t('reverted', {version}));
     await showHistory();
   } catch (error) {
     explain(error);

@@ -2,12 +2,18 @@
 // server has it, else the queryables): one labelled input per editable property.
 import {pick, t} from './messages.js';
 
-const SKIPPED = new Set(['geom', 'geometry', 'id', 'updated_at']);
+const SKIPPED = new Set(["geom", "geometry", "id", "updated_at", "feature_version"]);
 
+/** Writable properties, each with a single JSON type (["string", "null"] → string). */
 export function editableProperties(schema) {
+  const required = new Set(schema.required || []);
   return Object.entries(schema.properties || {})
-    .filter(([name, p]) => !SKIPPED.has(name) && !p.readOnly && !p['x-ogc-role'] && !p.format?.startsWith('geometry'))
-    .map(([name, p]) => ({name, ...p}));
+    .filter(([name, p]) => !SKIPPED.has(name) && !p.readOnly && !p['x-ogc-role']
+                           && !p.format?.startsWith('geometry'))
+    .map(([name, p]) => ({
+      name, ...p, required: required.has(name),
+      type: Array.isArray(p.type) ? p.type.find((type) => type !== 'null') : p.type,
+    }));
 }
 
 function label(prop) {
@@ -47,11 +53,13 @@ export function renderForm(container, props, values) {
     const input = inputFor(prop, values[prop.name]);
     input.id = id;
     input.name = prop.name;
+    if (prop.required) input.setAttribute('aria-required', 'true');
     container.append(labelEl, input);
   }
 }
 
 function parse(prop, text) {
+  if (text === '' && prop.required) throw new Error(t('required', {field: label(prop)}));
   if (text === '') return null;
   if (prop.type === 'boolean') return text === 'true';
   if (prop.type === 'integer') {

@@ -9,7 +9,7 @@ function normalise(version) {
     number: version.version,
     op: version.op ?? version.operation ?? 'update',
     actor: version.actor ?? version.username ?? '—',
-    at: version.valid_from ?? version.at ?? version.time,
+    at: version.validFrom ?? version.valid_from ?? version.at,
     changed: version.changed ?? version.changed_fields ?? [],
   };
 }
