@@ -170,3 +170,30 @@ def test_undo_of_an_addition_deletes_it(editor_server: LiveServer, browser: Any)
         page.click("#undo")
         wait_for_status(page, "元に戻しました。")
     assert httpx.get(f"{url}/{fid}").status_code == 404
+
+
+def test_a_polygon_drawn_with_the_mouse_is_saved(editor_server: LiveServer, browser: Any) -> None:
+    with browser_page(browser, viewport={"width": 1280, "height": 800}) as (page, seen):
+        open_layer(page, editor_server.url, "water_areas")
+        page.click("button[data-mode=polygon]")
+        assert page.get_attribute("button[data-mode=polygon]", "aria-pressed") == "true"
+        box = page.locator("#map").bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        corners = [(x - 100, y - 80), (x + 100, y - 80), (x + 100, y + 80), (x - 100, y + 80)]
+        for cx, cy in [*corners, corners[0]]:  # clicking the first corner again closes it
+            page.mouse.move(cx, cy)
+            page.mouse.click(cx, cy)
+            page.wait_for_timeout(150)
+        page.wait_for_selector("#feature-panel:not([hidden])")
+        page.fill("#field-name", "描いた池")
+        page.fill("#field-kind", "pond")
+        page.select_option("#field-is_sample", "false")
+        page.click("#attribute-form button[type=submit]")
+        page.wait_for_function("document.querySelector('#status').textContent.includes('追加しました')")
+        fid = re.search(r"地物 (\d+) を追加", page.text_content("#status")).group(1)
+        assert seen.errors == []
+    feature = httpx.get(f"{editor_server.url}/collections/water_areas/items/{fid}").json()
+    ring = feature["geometry"]["coordinates"][0]
+    if feature["geometry"]["type"] == "MultiPolygon":
+        ring = ring[0]
+    assert len(ring) == 5 and feature["properties"]["name"] == "描いた池"
