@@ -52,6 +52,10 @@ const MESSAGES = {
     onlineBasemap: '背景地図',
     dataNote: '距離は直線距離、徒歩時間は分速80mでの目安です。',
     shown: '{name} を表示しました。',
+    mapLabel: '地図。クリックした場所の情報を表示します。キーボードでは「地図の中心を調べる」を使えます。',
+    emergencyTitle: '緊急情報',
+    emergencyDefault: '災害対応中です。身の安全を確保してください。',
+    emergencyLink: '避難所と防災情報を見る',
   },
   en: {
     title: '{cityEn} Map',
@@ -100,6 +104,10 @@ const MESSAGES = {
     onlineBasemap: 'Background map',
     dataNote: 'Distances are straight-line; walking times assume 80 m per minute.',
     shown: 'Showing {name}.',
+    mapLabel: 'Map. Click a place to see what is there; from the keyboard, use "What\'s at the map centre?".',
+    emergencyTitle: 'Emergency',
+    emergencyDefault: 'A disaster response is under way. Stay safe.',
+    emergencyLink: 'Shelters and emergency information',
   },
 };
 

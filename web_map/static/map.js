@@ -1,0 +1,211 @@
+// The citizens' map: the city's own vector tiles in MapLibre, the layer panel, place search,
+// "this place" on click, Japanese first with an English switch, phones and kiosks. In
+// emergency mode: a banner to the emergency page, shelters on top, the flood-depth scenario.
+import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
+import {InfoPanel} from './info_panel.js';
+import {
+  initialLang, lang, maplibreLocale, onLangChange, setLang, setSharedParams, t,
+} from './i18n.js';
+import {LayersPanel} from './layers_panel.js';
+import {PlaceSearch} from './search.js';
+import {BASEMAP_SOURCE, CLICKABLE, COLLECTION_KEY, buildStyle} from './style.js';
+
+const CONFIG = JSON.parse(document.getElementById('citygis-config').textContent);
+const $ = (id) => document.getElementById(id);
+const PHONE = window.matchMedia('(max-width: 700px)');
+const state = {map: null, collections: [], bounds: null, controls: [], revalidateUntil: 0};
+
+async function getJson(url) {
+  const response = await fetch(url, {headers: {Accept: 'application/json'}});
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+function cityBounds(collections) {
+  const city = collections.find((c) => c.id === 'city_boundary');
+  const bbox = city?.extent?.spatial?.bbox?.[0];
+  return bbox ? [[bbox[0], bbox[1]], [bbox[2], bbox[3]]] : [[139.39, 35.73], [139.45, 35.77]];
+}
+
+function attribution(collections) {
+  return [...new Set(collections.map((c) => c.attribution).filter(Boolean))].join(' | ');
+}
+
+// --- the map --------------------------------------------------------------------------------
+
+function addControls(map) {
+  for (const control of state.controls) map.removeControl(control);
+  state.controls = [
+    new maplibregl.NavigationControl({visualizePitch: false}),
+    new maplibregl.ScaleControl({unit: 'metric'}),
+  ];
+  map.addControl(state.controls[0], 'top-right');
+  map.addControl(state.controls[1], 'bottom-left');
+}
+
+/** Tiles re-asked of the server (not the browser's cache) for a few seconds after a
+ * shelter changed, so the new status shows at once. */
+function transformRequest(url, resourceType) {
+  if (resourceType === 'Tile' && Date.now() < state.revalidateUntil) {
+    return {url, cache: 'no-cache'};
+  }
+  return {url};
+}
+
+function createMap(style) {
+  maplibregl.setWorkerUrl('/vendor/maplibre-gl/maplibre-gl-worker.mjs');
+  const map = new maplibregl.Map({
+    container: 'map', style, bounds: state.bounds, fitBoundsOptions: {padding: 16},
+    locale: maplibreLocale(), transformRequest, maxZoom: 19,
+    attributionControl: {compact: true, customAttribution: attribution(state.collections)},
+  });
+  addControls(map);
+  map.getCanvas().setAttribute('aria-label', t('mapLabel'));
+  return map;
+}
+
+function clickableLayers(map) {
+  return CLICKABLE.filter((id) => map.getLayer(id)
+                          && map.getLayoutProperty(id, 'visibility') !== 'none');
+}
+
+function featureAt(map, point) {
+  const [feature] = map.queryRenderedFeatures(point, {layers: clickableLayers(map)});
+  if (!feature) return {};
+  const collectionId = feature.layer.metadata?.[COLLECTION_KEY];
+  return {feature, collection: state.collections.find((c) => c.id === collectionId)};
+}
+
+function markReady(map) {
+  const check = () => {
+    if (map.queryRenderedFeatures().length > 0) {
+      window.citygisReady = true;
+      map.off('idle', check);
+    }
+  };
+  map.on('idle', check);
+}
+
+// --- emergency mode -------------------------------------------------------------------------
+
+function floodLayer(map) {
+  map.addSource('flood-depth', {
+    type: 'raster', tileSize: 256, maxzoom: 17,
+    tiles: [`${window.location.origin}/rasters/flood_depth/tiles/WebMercatorQuad/{z}/{y}/{x}`],
+  });
+  const before = map.getLayer('roads-casing') ? 'roads-casing' : undefined;
+  map.addLayer({id: 'flood-depth', type: 'raster', source: 'flood-depth',
+                paint: {'raster-opacity': 0.6}}, before);
+}
+
+async function showEmergency(map) {
+  const emergency = await getJson('/emergency').catch(() => ({active: false}));
+  const banner = $('emergency-banner');
+  banner.hidden = !emergency.active;
+  document.body.classList.toggle('emergency', emergency.active);
+  if (!emergency.active) return;
+  $('emergency-message').textContent = lang() === 'en'
+    ? emergency.message_en || emergency.message_ja || t('emergencyDefault')
+    : emergency.message_ja || t('emergencyDefault');
+  if (!map.getSource('flood-depth')) {
+    const rasters = await getJson('/rasters').catch(() => ({rasters: []}));
+    if ((rasters.rasters ?? []).some((r) => r.id === 'flood_depth')) floodLayer(map);
+  }
+}
+
+function followShelters(map) {
+  if (!window.EventSource) return;
+  new EventSource('/shelters/events').addEventListener('message', () => {
+    state.revalidateUntil = Date.now() + 5000;
+    const source = map.getSource(BASEMAP_SOURCE);
+    source?.setTiles(source.tiles);
+  });
+}
+
+// --- panels ---------------------------------------------------------------------------------
+
+function setLayersOpen(open, {focus = false} = {}) {
+  document.body.classList.toggle('layers-open', open);
+  $('layers-toggle').setAttribute('aria-expanded', String(open));
+  if (open && focus) $('layers-title').focus();
+}
+
+function wirePanels(map, info) {
+  $('layers-toggle').addEventListener('click', () =>
+    setLayersOpen(!document.body.classList.contains('layers-open'), {focus: true}));
+  $('layers-close').addEventListener('click', () => {
+    setLayersOpen(false);
+    $('layers-toggle').focus();
+  });
+  $('here-button').addEventListener('click', () => {
+    const {lng, lat} = map.getCenter();
+    info.show(lng, lat, {focus: true});
+  });
+  $('home-button').addEventListener('click', () =>
+    map.fitBounds(state.bounds, {padding: 16}));
+  map.on('click', (event) => {
+    const {feature, collection} = featureAt(map, event.point);
+    info.show(event.lngLat.lng, event.lngLat.lat, {feature, collection});
+  });
+  map.on('mousemove', (event) => {
+    map.getCanvas().style.cursor = featureAt(map, event.point).feature ? 'pointer' : '';
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !$('info-panel').hidden) info.close();
+  });
+}
+
+function flyToResult(map, info, result) {
+  if (result.bbox) {
+    map.fitBounds([[result.bbox[0], result.bbox[1]], [result.bbox[2], result.bbox[3]]],
+                  {padding: 40, maxZoom: 17});
+  } else {
+    map.flyTo({center: [result.lon, result.lat], zoom: Math.max(map.getZoom(), 16)});
+  }
+  info.show(result.lon, result.lat, {focus: false});
+  $('search-status').textContent = t('shown', {name: result.name});
+}
+
+function onLanguage(map, layers, info) {
+  onLangChange(() => {
+    layers.render();
+    info.render();
+    map.setLocale?.(maplibreLocale());
+    map._locale = {...map._locale, ...maplibreLocale()};  // for controls built from now on
+    addControls(map);
+    map.getCanvas().setAttribute('aria-label', t('mapLabel'));
+    showEmergency(map);
+  });
+  $('lang-switch').addEventListener('click', () => setLang(lang() === 'ja' ? 'en' : 'ja'));
+}
+
+function fail(error) {
+  const message = $('map-message');
+  message.hidden = false;
+  message.textContent = t('mapError', {detail: error.message});
+}
+
+async function start() {
+  setSharedParams({cityJa: CONFIG.cityNameJa, cityEn: CONFIG.cityNameEn});
+  setLang(initialLang(), {remember: false});
+  state.collections = (await getJson('/collections')).collections;
+  state.bounds = cityBounds(state.collections);
+  const style = buildStyle(state.collections, {
+    bounds: state.bounds.flat(), onlineBasemapUrl: CONFIG.onlineBasemapUrl});
+  const map = state.map = createMap(style);
+  const layers = new LayersPanel(map, style, state.collections);
+  layers.render();
+  const info = new InfoPanel({onClose: () => map.getCanvas().focus()});
+  new PlaceSearch((result) => flyToResult(map, info, result));
+  wirePanels(map, info);
+  onLanguage(map, layers, info);
+  setLayersOpen(!PHONE.matches && !document.body.classList.contains('kiosk'));
+  markReady(map);
+  map.on('load', () => {
+    showEmergency(map);
+    followShelters(map);
+  });
+  window.citygisMap = map;
+}
+
+start().catch(fail);
