@@ -114,7 +114,13 @@ def add_facility(page: Any, name: str) -> str:
     page.fill("#field-category_ja", "集会施設")
     page.select_option("#field-is_sample", "false")
     page.click("#attribute-form button[type=submit]")
-    page.wait_for_function("document.querySelector('#status').textContent.includes('追加しました')")
+    try:
+        page.wait_for_function(
+            "document.querySelector('#status').textContent.includes('追加しました')")
+    except Exception:
+        print("status:", page.text_content("#status"), "error:", page.text_content("#form-error"),
+              "title:", page.text_content("#feature-title"))
+        raise
     return re.search(r"地物 (\d+) を追加", page.text_content("#status")).group(1)
 
 

@@ -67,10 +67,11 @@ function addToDraw(feature) {
                            properties: {mode: MODE_OF[geometry.type]}}]);
 }
 
-async function loadFeatures() {
+async function loadFeatures({force = false} = {}) {
   say(t('loading'));
   const bounds = state.map.getBounds().toArray().flat();
   const collection = await api.items(state.layer.id, bounds, PAGE_LIMIT);
+  if (state.selected && !force) return;  // a feature is being edited: keep the drawing as it is
   state.draw.clear();
   state.features.clear();
   $('feature-list').replaceChildren();
@@ -119,7 +120,9 @@ async function openFeature(fid, {fly = false} = {}) {
 }
 
 function openNew(drawId) {
-  state.selected = {fid: null, drawId, etag: null, original: null, geometryChanged: true};
+  const drawn = state.draw.getSnapshotFeature(drawId);
+  state.selected = {fid: null, drawId, etag: null, original: null, geometryChanged: true,
+                    geometry: drawn?.geometry};
   showPanel(t('newFeature'), {});
 }
 
@@ -130,8 +133,8 @@ function flyTo(geometry) {
 
 function currentGeometry() {
   const {selected, layer} = state;
-  const drawn = state.draw.getSnapshotFeature(selected.drawId);
-  if (drawn) return toLayerGeometry(drawn.geometry, layer['x-geometry-type']);
+  const drawn = state.draw.getSnapshotFeature(selected.drawId)?.geometry ?? selected.geometry;
+  if (drawn) return toLayerGeometry(drawn, layer['x-geometry-type']);
   return selected.original.geometry;
 }
 
@@ -150,8 +153,9 @@ async function save(event) {
     $('form-error').textContent = error.message;
     return;
   }
-  const geometry = currentGeometry();
+  let geometry;
   try {
+    geometry = currentGeometry();
     if (!state.selected.fid) await createFeature(values, geometry);
     else await updateFeature(values, geometry, state.selected.etag);
   } catch (error) {
@@ -178,7 +182,7 @@ async function updateFeature(values, geometry, etag) {
 
 async function afterWrite(fid, message) {
   $('undo').disabled = state.undo.length === 0;
-  await loadFeatures();
+  await loadFeatures({force: true});
   if (fid) await openFeature(fid);
   else closePanel();
   if (message) say(message);  // after the reload, which reports its own count
@@ -229,7 +233,7 @@ async function reapply() {
 
 async function discard() {
   const fid = state.selected.fid;
-  await loadFeatures();
+  await loadFeatures({force: true});
   await openFeature(fid);
 }
 
