@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 from api import errors
 from api.auth import routes as auth
 from api.ogc import features, tiles
-from api.routes import audit, places
+from api.routes import audit, bookings, places
 from gis_core.database import create_pool, database_url
 from gis_core.migrate import check_current
 from gis_core.settings import Settings, get_settings
@@ -62,4 +62,5 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.include_router(places.router)
     app.include_router(auth.router)
     app.include_router(audit.router)
+    app.include_router(bookings.router)
     return app

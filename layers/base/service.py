@@ -47,3 +47,10 @@ async def search_chome(conn: asyncpg.Connection, query: str, folded: str,
         like_pattern(folded)[1:], limit,
     )
     return [dict(row) for row in rows]
+
+
+async def chome_area(conn: asyncpg.Connection, name: str) -> str | None:
+    """The (approximate) area of a 町丁目 as GeoJSON, by its exact name."""
+    return await conn.fetchval(
+        "SELECT ST_AsGeoJSON(ST_Union(geom)) FROM chome_area WHERE name = $1 HAVING count(*) > 0",
+        name)
