@@ -146,7 +146,7 @@ def sync_holidays(conn: psycopg.Connection, today: date) -> int:
     return len(missing)
 
 
-# --- rooms follow their facility ----------------------------------------------------------------
+# --- rooms follow their facility -----------------------------------------------------------------
 
 DEPENDANTS = ("room", "facility_suspension")
 

@@ -66,7 +66,7 @@ async def enqueue(conn: asyncpg.Connection, user_id: int, kind: str, payload: di
         user_id, kind, orjson.dumps(payload).decode(), dedupe_key)
 
 
-# --- Japanese text ------------------------------------------------------------------------------
+# --- Japanese text -------------------------------------------------------------------------------
 
 def when_ja(start_text: str, end_text: str | None = None) -> str:
     """「2027年1月12日（火）9:00〜12:00」"""
@@ -173,7 +173,7 @@ def compose(settings: Settings, row: asyncpg.Record) -> EmailMessage:
     return message
 
 
-# --- sending ------------------------------------------------------------------------------------
+# --- sending -------------------------------------------------------------------------------------
 
 class SmtpSender:
     """One SMTP connection, opened when first needed and reused (runs in a worker thread)."""

@@ -48,7 +48,7 @@ def slots(db: DB, room_id: int, ahead: int = 3, days: int = 30) -> list:
     return db(lambda conn: slots_of(conn, room_id, days_ahead(ahead), days))[1]
 
 
-# --- the database, not Python, refuses overlaps ------------------------------------------------
+# --- the database, not Python, refuses overlaps --------------------------------------------------
 
 def test_a_raw_insert_of_an_overlap_is_refused_by_the_database(fresh_module_db: URL,
                                                                people: dict[str, Person],
