@@ -2,7 +2,9 @@
 
 The draw holds a SHARE ROW EXCLUSIVE lock on ``booking`` while it runs (a few seconds for
 100,000 entries): no booking can change between the moment slots are marked available and the
-moment the winners' bookings are written.
+moment the winners' bookings are written. Its commit makes the round one whose results are to
+be announced; the won/lost emails are queued right after, outside the draw's transaction
+(``notify.announce_lottery_results``), so a draw never waits for 100,000 messages.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from gis_core.errors import ConflictError, RuleViolation
 from layers.facilities import draw
 from layers.facilities.ledger import ACTIVE, iso
 from layers.facilities.lottery import AlreadyDrawn, RoundNotFound, round_doc
-from layers.facilities.notify import BOOKING_PAYLOAD
 from layers.facilities.rooms import utcnow
 
 PRIOR_LOSSES_SQL = """
@@ -35,9 +36,9 @@ streak AS (
           FROM history) h
     GROUP BY household_key
 )
-UPDATE lottery_entry e SET prior_losses = coalesce(s.losses, 0)
-FROM mine LEFT JOIN streak s USING (household_key)
-WHERE e.round_id = $1 AND e.household_key = mine.household_key
+UPDATE lottery_entry e SET prior_losses = s.losses
+FROM streak s
+WHERE e.round_id = $1 AND e.household_key = s.household_key AND s.losses > 0
 """
 
 AVAILABLE_SQL = """
@@ -69,28 +70,6 @@ SELECT w.slot_id, $5, won.lottery_entry_id, w.rank, won.id
 FROM won JOIN lottery_entry e ON e.id = won.lottery_entry_id
 JOIN w ON w.public_id = e.public_id
 """
-
-ENQUEUE_WON_SQL = f"""
-INSERT INTO notification_outbox (user_id, to_address, kind, payload, dedupe_key)
-SELECT e.user_id, u.email, 'won', {BOOKING_PAYLOAD} || jsonb_build_object(
-           'month', $2::text, 'entry', e.public_id, 'rank', res.rank), 'lottery:' || e.id
-FROM lottery_result res JOIN lottery_entry e ON e.id = res.entry_id
-JOIN booking b ON b.id = res.booking_id JOIN app_user u ON u.id = e.user_id
-JOIN room r ON r.id = b.room_id JOIN facility f ON f.id = r.facility_id
-WHERE res.round_id = $1 AND u.email IS NOT NULL
-ON CONFLICT (dedupe_key) DO NOTHING
-"""
-
-ENQUEUE_LOST_SQL = """
-INSERT INTO notification_outbox (user_id, to_address, kind, payload, dedupe_key)
-SELECT e.user_id, u.email, 'lost', jsonb_build_object(
-           'name', u.display_name, 'month', $2::text, 'entry', e.public_id), 'lottery:' || e.id
-FROM lottery_entry e JOIN app_user u ON u.id = e.user_id
-WHERE e.round_id = $1 AND u.email IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM lottery_result res WHERE res.entry_id = e.id)
-ON CONFLICT (dedupe_key) DO NOTHING
-"""
-
 
 def _seed(row: asyncpg.Record, given: str | None) -> bytes:
     """The round's seed: the one the server kept, or the one staff bring, checked against the
@@ -145,9 +124,6 @@ async def _inputs(conn: asyncpg.Connection, round_id: int,
 async def _record(conn: asyncpg.Connection, row: asyncpg.Record, wins: list[draw.Win]) -> None:
     await conn.execute(RECORD_WINS_SQL, [w.slot for w in wins], [w.entry for w in wins],
                        [w.rank for w in wins], row["confirm_by"], row["id"])
-    month = f"{row['month']:%Y-%m}"
-    await conn.execute(ENQUEUE_WON_SQL, row["id"], month)
-    await conn.execute(ENQUEUE_LOST_SQL, row["id"], month)
 
 
 async def reveal(conn: asyncpg.Connection, round_id: int,

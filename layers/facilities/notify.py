@@ -56,6 +56,48 @@ async def enqueue_bookings(conn: asyncpg.Connection, booking_ids: list[int], kin
                        orjson.dumps(extra or {}).decode())
 
 
+ANNOUNCE_WON_SQL = f"""
+INSERT INTO notification_outbox (user_id, to_address, kind, payload, dedupe_key)
+SELECT e.user_id, u.email, 'won', {BOOKING_PAYLOAD} || jsonb_build_object(
+           'month', $2::text, 'entry', e.public_id, 'rank', res.rank), 'lottery:' || e.id
+FROM lottery_result res JOIN lottery_entry e ON e.id = res.entry_id
+JOIN booking b ON b.id = res.booking_id JOIN app_user u ON u.id = e.user_id
+JOIN room r ON r.id = b.room_id JOIN facility f ON f.id = r.facility_id
+WHERE res.round_id = $1 AND u.email IS NOT NULL
+ON CONFLICT (dedupe_key) DO NOTHING
+"""
+
+ANNOUNCE_LOST_SQL = """
+INSERT INTO notification_outbox (user_id, to_address, kind, payload, dedupe_key)
+SELECT e.user_id, u.email, 'lost', jsonb_build_object(
+           'name', u.display_name, 'month', $2::text, 'entry', e.public_id), 'lottery:' || e.id
+FROM lottery_entry e JOIN app_user u ON u.id = e.user_id
+WHERE e.round_id = $1 AND u.email IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM lottery_result res WHERE res.entry_id = e.id)
+ON CONFLICT (dedupe_key) DO NOTHING
+"""
+
+
+async def announce_lottery_results(conn: asyncpg.Connection) -> int:
+    """Queue the won/lost messages of every drawn round not yet announced, one round per
+    transaction; the number of rounds. The draw's commit is what makes a round due, so no
+    result goes untold, and the dedupe keys keep a repeated announcement from doubling any."""
+    announced = 0
+    while True:
+        async with conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT id, to_char(month, 'YYYY-MM') AS month FROM lottery_round "
+                "WHERE status = 'drawn' AND results_announced_at IS NULL "
+                "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED")
+            if row is None:
+                return announced
+            await conn.execute(ANNOUNCE_WON_SQL, row["id"], row["month"])
+            await conn.execute(ANNOUNCE_LOST_SQL, row["id"], row["month"])
+            await conn.execute("UPDATE lottery_round SET results_announced_at = now() "
+                               "WHERE id = $1", row["id"])
+            announced += 1
+
+
 async def enqueue(conn: asyncpg.Connection, user_id: int, kind: str, payload: dict[str, Any],
                   dedupe_key: str) -> None:
     await conn.execute(
@@ -221,7 +263,9 @@ WHERE id = $1
 
 async def drain(conn: asyncpg.Connection, settings: Settings, limit: int = 1000) -> int:
     """Send what is waiting (up to ``limit`` messages); the number sent. Stops at the first
-    failure that is the server's rather than the message's."""
+    failure that is the server's rather than the message's. Lottery results drawn since the
+    last drain are queued first."""
+    await announce_lottery_results(conn)
     if not settings.smtp_host:
         return 0
     sender, sent = SmtpSender(settings), 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import httpx
 import psycopg
 import pytest
 from sqlalchemy.engine import URL
@@ -20,6 +21,7 @@ from layers.facilities.schemas import BookingIn
 from tests.conftest import LiveServer
 from tests.facilities.conftest import DB
 from tests.facilities.helpers import (
+    PASSWORD,
     Mailbox,
     Person,
     assert_problem,
@@ -297,3 +299,18 @@ def test_service_refuses_a_past_booking_with_the_field(db: DB, asker: Person,
     with pytest.raises(RuleViolation) as refused:
         db(lambda conn: booking_service.book(conn, asker.user_id, request, now=later))
     assert refused.value.field == "start" and "past" in refused.value.message
+
+
+def test_a_web_session_books_with_its_csrf_token(live: LiveServer, db: DB,
+                                                 rooms: list[int]) -> None:
+    person = db(lambda conn: make_person(conn, "web-user"))
+    slot = slots(db, rooms[10])[0]
+    with httpx.Client(base_url=live.url, timeout=30) as browser:
+        csrf = browser.post("/auth/login", json={"username": "web-user",
+                                                 "password": PASSWORD}).json()["csrf_token"]
+        forged = browser.post("/bookings", json=booking_body(rooms[10], slot))
+        assert_problem(forged, 403, "X-CSRF-Token")
+        made = browser.post("/bookings", json=booking_body(rooms[10], slot),
+                            headers={"X-CSRF-Token": csrf})
+    assert made.status_code == 201 and made.json()["room_id"] == rooms[10]
+    assert person.user_id

@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL
 from gis_core.access import Role
 from gis_core.errors import ConflictError, NotPermitted, RuleViolation
 from gis_core.settings import PROJECT_ROOT
-from layers.facilities import booking, draw, lottery, lottery_draw
+from layers.facilities import booking, draw, lottery, lottery_draw, notify
 from layers.facilities.schemas import BookingIn, EntryIn, RoundIn
 from tests.conftest import LiveServer
 from tests.facilities.conftest import DB
@@ -257,6 +257,7 @@ def test_an_unconfirmed_win_lapses_and_the_slot_goes_first_come(db: DB) -> None:
     assert before_draw.value.slug == "lottery-month"
     enter(db, opened["id"], winner, [won_slot["id"]])
     run_draw(db, opened)
+    db(notify.announce_lottery_results)  # what the server's sender does after the commit
     won = db(lambda conn: booking.user_bookings(conn, winner.user_id))[0]
     assert (won["status"], won["confirm_by"]) == ("won", opened["confirm_by"])
     with pytest.raises(ConflictError) as taken:

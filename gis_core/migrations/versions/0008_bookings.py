@@ -109,6 +109,7 @@ CREATE TABLE lottery_round (
     status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'drawn')),
     entries_digest text,
     drawn_at timestamptz,
+    results_announced_at timestamptz,  -- when the won/lost emails were queued (notify)
     revealed_at timestamptz,
     created_by integer REFERENCES app_user ON DELETE SET NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
@@ -132,11 +133,11 @@ CREATE TABLE lottery_entry (
     public_id text NOT NULL UNIQUE,
     party_size integer NOT NULL CHECK (party_size >= 1),
     purpose text,
-    prior_losses integer CHECK (prior_losses >= 0),  -- the household's history, set by the draw
+    prior_losses integer NOT NULL DEFAULT 0 CHECK (prior_losses >= 0),  -- set by the draw
     created_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (round_id, user_id),
     UNIQUE (id, round_id, household_key)
-);
+) WITH (fillfactor = 80);  -- room for the draw's in-place (HOT) updates of prior_losses
 CREATE TABLE lottery_choice (
     entry_id integer NOT NULL,
     rank smallint NOT NULL CHECK (rank >= 1),
