@@ -39,6 +39,7 @@ from api.routes.booking_deps import (
 from layers.base import service as base
 from layers.facilities import availability, booking, households, waitlist
 from layers.facilities import lottery as lottery_service
+from layers.facilities.ledger import iso
 from layers.facilities.notify import Notifier
 from layers.facilities.rooms import japan_day, load_room, load_rooms, room_doc, utcnow
 from layers.facilities.schemas import BookingChange, BookingIn, ProfileIn
@@ -146,8 +147,8 @@ async def search_availability(
     rooms = await read(request, run)
     if f == "geojson":
         return json_response(_as_geojson(rooms), GEOJSON)
-    return json_response({"start": start.isoformat(), "end": end.isoformat(),
-                          "numberMatched": len(rooms), "rooms": rooms})
+    return json_response({"start": iso(start), "end": iso(end), "numberMatched": len(rooms),
+                          "rooms": rooms})
 
 
 @router.get("/rooms", summary="Rooms and courts (with units, hours, closed days)")

@@ -274,6 +274,10 @@ async def confirm(conn: asyncpg.Connection, user_id: int, booking_id: int,
 async def lapse_unconfirmed(conn: asyncpg.Connection, now: datetime | None = None) -> int:
     """Wins not confirmed in time lapse; their slots go to the waiting list, else first-come."""
     now = now or utcnow()
+    # Looked up first: an UPDATE of no rows would still bump the free/busy layer's version.
+    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM booking WHERE status = 'won' "
+                               "AND confirm_by <= $1)", now):
+        return 0
     async with conn.transaction():
         rows = await conn.fetch(
             "UPDATE booking SET status = 'lapsed' WHERE status = 'won' AND confirm_by <= $1 "

@@ -117,9 +117,6 @@ class Room:
             yield from (s for s in self.slots(day) if start <= s.start and s.end <= end)
             day += timedelta(days=1)
 
-    def fee_for(self, start: datetime, end: datetime) -> int:
-        return self.fee_yen * sum(1 for _ in self.slots_between(start, end))
-
 
 def check_request(room: Room, start: datetime, end: datetime, party_size: int,
                   now: datetime) -> None:

@@ -45,12 +45,15 @@ async def search_facilities(conn: asyncpg.Connection, query: str, folded: str,
 async def housekeeping(conn: asyncpg.Connection, now: datetime | None = None,
                        last_day: date | None = None) -> date:
     """What time alone changes: lapse lottery wins not confirmed in time, queue confirm-by
-    reminders, keep the holiday table a year ahead, and bump the free/busy layer's version when
-    the day (Japan time) turns. Returns today, for the next call's ``last_day``."""
+    reminders, close waiting-list places whose time has come, keep the holiday table a year
+    ahead, and bump the free/busy layer's version when the day (Japan time) turns. Returns
+    today, for the next call's ``last_day``."""
     now = now or utcnow()
     today = japan_day(now)
     await lapse_unconfirmed(conn, now)
     await send_reminders(conn, now)
+    await conn.execute("UPDATE waitlist_entry SET status = 'expired', updated_at = now() "
+                       "WHERE status = 'waiting' AND lower(period) <= $1", now)
     if last_day != today:
         await sync_holidays(conn, range(today.year - 1, today.year + 3))
         if last_day is not None:

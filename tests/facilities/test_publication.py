@@ -124,3 +124,27 @@ def test_holders_never_reach_other_citizens(live: LiveServer, db: DB) -> None:
         "SELECT action, target FROM audit_log WHERE username = 'desk-staff' ORDER BY id"))
     assert [(a["action"], a["target"]) for a in audited] == [
         ("read", f"room_bookings:{room_id}"), ("read", f"booking:{made['id']}")]
+
+
+def test_a_new_day_bumps_the_layer_and_housekeeping_closes_old_waits(db: DB,
+                                                                      fresh_module_db) -> None:
+    from layers.facilities.service import housekeeping
+
+    person = db(lambda conn: make_person(conn, "old-waiter"))
+    room_id = db(lambda conn: room_ids(conn, kind="meeting_room"))[5]
+
+    async def tick(conn: asyncpg.Connection) -> tuple[int, int, str]:
+        await conn.execute(
+            "INSERT INTO waitlist_entry (room_id, user_id, period, party_size) "
+            "VALUES ($1, $2, tstzrange(now() - interval '2 hours', now() - interval '1 hour'), 1)",
+            room_id, person.user_id)
+        version = "SELECT version FROM layer_version WHERE layer_id = 'facility_availability'"
+        before = await conn.fetchval(version)
+        today = await housekeeping(conn, last_day=datetime.now(JAPAN).date() - timedelta(days=1))
+        assert today == datetime.now(JAPAN).date()
+        status = await conn.fetchval("SELECT status FROM waitlist_entry WHERE user_id = $1",
+                                     person.user_id)
+        return before, await conn.fetchval(version), status
+
+    before, after, status = db(tick)
+    assert after == before + 1 and status == "expired"
