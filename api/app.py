@@ -14,12 +14,21 @@ from api import errors
 from api.auth import routes as auth
 from api.ogc import features, tiles
 from api.routes import audit, bookings, places
+from gis_core.catalog import Catalog
 from gis_core.database import create_pool, database_url
 from gis_core.migrate import check_current
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
 from gis_core.versions import LayerVersions
 from layers import load_catalog
+
+
+def stale_tilesets(catalog: Catalog, layer_id: str) -> set[str]:
+    """The cached tilesets a change of ``layer_id`` makes stale: its own, and the basemap only
+    when the layer is drawn on it (a booking changes facility_availability many times a
+    minute; the basemap's tiles stay cached)."""
+    layer = catalog.get(layer_id)
+    return {layer_id, tiles.BASEMAP_ID} if layer is None or layer.basemap else {layer_id}
 
 
 def create_app(settings: Settings | None = None, url: URL | None = None) -> FastAPI:
@@ -52,9 +61,8 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.state.tile_cache = TileCache(settings.tile_cache_bytes)
     app.state.extents = {}
     app.state.login_throttle = auth.LoginThrottle()
-    app.state.versions.on_change(
-        lambda layer_id: app.state.tile_cache.evict({layer_id, tiles.BASEMAP_ID})
-    )
+    app.state.versions.on_change(lambda layer_id: app.state.tile_cache.evict(
+        stale_tilesets(app.state.catalog, layer_id)))
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     app.include_router(features.router)

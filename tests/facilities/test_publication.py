@@ -148,3 +148,12 @@ def test_a_new_day_bumps_the_layer_and_housekeeping_closes_old_waits(db: DB,
 
     before, after, status = db(tick)
     assert after == before + 1 and status == "expired"
+
+
+def test_booking_changes_leave_the_basemap_cache_alone() -> None:
+    from api.app import stale_tilesets
+    from layers import load_catalog
+
+    catalog = load_catalog()
+    assert stale_tilesets(catalog, "facility_availability") == {"facility_availability"}
+    assert stale_tilesets(catalog, "facilities") == {"facilities", "basemap"}
