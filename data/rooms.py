@@ -154,26 +154,34 @@ DEPENDANTS = ("room", "facility_suspension")
 @contextlib.contextmanager
 def rooms_follow_facilities(conn: psycopg.Connection) -> Iterator[None]:
     """Around a replacement of the facility rows (in its transaction): rooms and suspensions
-    move to the new facility of the same name and kind. A sample room left without a facility
-    is deleted if it was never used; anything else left without one stops the load — bookings
-    are never lost to a reload."""
+    move to the new facility of the same name and kind nearest to where theirs was (names
+    repeat: two 中央公民館 in different 町丁目). A sample room left without a facility is
+    deleted if it was never used; anything else left without one stops the load — bookings are
+    never lost to a reload."""
     links = {table: conn.execute(
-        f"SELECT t.id, f.name, f.kind FROM {table} t JOIN facility f ON f.id = t.facility_id"
+        f"SELECT t.id, f.name, f.kind, f.geom FROM {table} t "
+        "JOIN facility f ON f.id = t.facility_id ORDER BY t.id"
     ).fetchall() for table in DEPENDANTS}
     yield
     for table, rows in links.items():
-        orphans = [row_id for row_id, name, kind in rows
-                   if not _relink(conn, table, row_id, name, kind)]
+        orphans = [row[0] for row in rows if not _relink(conn, table, *row)]
         if orphans:
             _drop_orphans(conn, table, orphans)
 
 
-def _relink(conn: psycopg.Connection, table: str, row_id: int, name: str, kind: str) -> bool:
-    found = conn.execute("SELECT min(id) FROM facility WHERE name = %s AND kind = %s",
-                         (name, kind)).fetchone()[0]
-    if found is not None:
-        conn.execute(f"UPDATE {table} SET facility_id = %s WHERE id = %s", (found, row_id))
-    return found is not None
+def _relink(conn: psycopg.Connection, table: str, row_id: int, name: str, kind: str,
+            geom: str) -> bool:
+    found = conn.execute("SELECT id FROM facility WHERE name = %s AND kind = %s "
+                         "ORDER BY geom <-> %s::geometry LIMIT 1", (name, kind, geom)).fetchone()
+    if found is None:
+        return False
+    try:
+        with conn.transaction():
+            conn.execute(f"UPDATE {table} SET facility_id = %s WHERE id = %s",
+                         (found[0], row_id))
+    except psycopg.errors.UniqueViolation:  # its new facility has a room of that name
+        return False
+    return True
 
 
 def _drop_orphans(conn: psycopg.Connection, table: str, ids: list[int]) -> None:
