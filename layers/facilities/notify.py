@@ -286,7 +286,13 @@ async def _send_next(conn: asyncpg.Connection, settings: Settings, sender: SmtpS
         if row is None:
             return "none"
         try:
-            await asyncio.to_thread(sender.send, compose(settings, row))
+            message = compose(settings, row)
+        except (KeyError, ValueError) as exc:  # never sendable: set aside, keep the rest moving
+            log.error("notification %s cannot be rendered: %r", row["id"], exc)
+            await conn.execute(FAILED_SQL, row["id"], f"cannot render: {exc!r}", 0)
+            return "failed"
+        try:
+            await asyncio.to_thread(sender.send, message)
         except (OSError, smtplib.SMTPException) as exc:
             log.warning("notification %s not sent: %s", row["id"], exc)
             await conn.execute(FAILED_SQL, row["id"], str(exc)[:500], MAX_ATTEMPTS)
@@ -327,6 +333,6 @@ class Notifier:
             try:
                 async with self.pool.acquire() as conn:
                     await drain(conn, self.settings)
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("draining the outbox failed: %s", exc)
+            except Exception:  # the sender must outlive any one failure
+                log.exception("draining the outbox failed")
 

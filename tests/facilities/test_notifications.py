@@ -181,3 +181,20 @@ def test_the_server_drains_what_waited_while_it_was_down(fresh_module_db: URL, d
     with LiveServer(fresh_module_db, booking_settings(mail[1])):
         assert len(mail[0].wait_for(person.email)) == 1
     assert timedelta(0) <= datetime.now(UTC) - outbox_of(db, person.user_id)[0]["sent_at"]
+
+
+def test_a_message_that_cannot_be_rendered_does_not_hold_up_the_rest(
+        db: DB, fresh_module_db: URL, mail: tuple[Mailbox, int]) -> None:
+    person = db(lambda conn: make_person(conn, "after-poison"))
+    drain(fresh_module_db, mail[1])
+
+    async def queue(conn: asyncpg.Connection) -> None:
+        await notify.enqueue(conn, person.user_id, "mystery", {}, "poison-1")
+        await notify.enqueue(conn, person.user_id, "lost",
+                             {"month": "2027-04", "entry": "E0000000002"}, "after-poison-1")
+    db(queue)
+    assert drain(fresh_module_db, mail[1]) == 1
+    assert len(mail[0].wait_for(person.email)) == 1
+    poison = next(r for r in outbox_of(db, person.user_id) if r["kind"] == "mystery")
+    assert poison["sent_at"] is None and "cannot render" in poison["last_error"]
+    assert poison["next_attempt_at"].year > 9000  # 'infinity': set aside for good
