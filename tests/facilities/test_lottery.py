@@ -16,6 +16,8 @@ from typing import Any
 
 import asyncpg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import URL
 
 from gis_core.access import Role
@@ -324,3 +326,37 @@ def _winners_confirm_and_everyone_is_told(live: LiveServer, people: list[Person]
         assert subjects[1].endswith("抽選結果のお知らせ（当選）" if entry["outcome"] == "won"
                                     else "抽選結果のお知らせ（落選）")
     assert outcomes == {"won": 2, "lost": 1}
+
+
+entry_lists = st.lists(
+    st.tuples(st.lists(st.integers(1, 12), min_size=1, max_size=3, unique=True),
+              st.integers(0, 6)),
+    max_size=40)
+
+
+@given(entries=entry_lists, seed=st.binary(min_size=1, max_size=32),
+       available=st.sets(st.integers(1, 12)))
+@settings(max_examples=200, deadline=None)
+def test_draw_invariants(entries: list, seed: bytes, available: set[int]) -> None:
+    """Whatever the entries: a slot has at most one winner, an entry wins at most once, only
+    an available slot among its choices, and no free slot is left that a loser ranked."""
+    pool = [draw.Entry(f"E{n:03d}", tuple(choices), losses)
+            for n, (choices, losses) in enumerate(entries)]
+    wins = draw.draw(seed, 3, pool, available)
+    by_entry = {e.id: e for e in pool}
+    assert len({w.slot for w in wins}) == len(wins) == len({w.entry for w in wins})
+    for win in wins:
+        assert win.slot in available and by_entry[win.entry].choices[win.rank - 1] == win.slot
+    taken = {w.slot for w in wins}
+    losers = [e for e in pool if e.id not in {w.entry for w in wins}]
+    assert not any(set(e.choices) & (available - taken) for e in losers)
+    assert wins == draw.draw(seed, 3, list(reversed(pool)), available)
+
+
+@given(st.text(alphabet="中央南街三丁目一二３4-番地号の　 ", min_size=1, max_size=20))
+def test_household_keys_ignore_width_and_spaces(address: str) -> None:
+    from layers.facilities.households import household_key
+
+    spaced = " ".join(address) + "　"
+    wide = address.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    assert household_key(address) == household_key(spaced) == household_key(wide)

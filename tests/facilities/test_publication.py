@@ -11,11 +11,11 @@ import asyncpg
 import httpx
 import morecantile
 
+from gis_core.access import Role
 from layers.facilities.rooms import JAPAN, load_room
 from tests.conftest import LiveServer
 from tests.facilities.conftest import DB
 from tests.facilities.helpers import (
-    Role,
     assert_problem,
     booking_body,
     days_ahead,
