@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import asyncpg
@@ -28,6 +28,7 @@ from layers.facilities.schemas import EntryIn, RoundIn
 
 REMIND_BEFORE = timedelta(hours=48)
 CLOSING_DAY, CONFIRM_DAY = 10, 20  # of the month the window is in
+DEADLINE_TIME = time(17)
 
 
 class RoundNotFound(NotFoundError):
@@ -43,14 +44,14 @@ class AlreadyDrawn(ConflictError):
 
 
 def default_cycle(now: datetime) -> tuple[date, datetime, datetime, datetime]:
-    """(month two months ahead, opens now, closes on the 10th at 17:00 — or in a week when
-    that has passed —, confirm by the 20th at 17:00 — or ten days after closing)."""
+    """(the month two months ahead, opening now, closing on the 10th at 17:00 — or in a week
+    when that has passed —, confirm by the 20th at 17:00 — or ten days after closing)."""
     this_month = japan_day(now).replace(day=1)
     month = next_month(next_month(this_month))
-    closes = at(this_month.replace(day=CLOSING_DAY), datetime.min.time().replace(hour=17))
+    closes = at(this_month.replace(day=CLOSING_DAY), DEADLINE_TIME)
     if closes < now + timedelta(days=1):
         closes = now + timedelta(days=7)
-    confirm = at(this_month.replace(day=CONFIRM_DAY), closes.timetz().replace(tzinfo=None))
+    confirm = at(this_month.replace(day=CONFIRM_DAY), DEADLINE_TIME)
     if confirm <= closes + timedelta(days=3):
         confirm = closes + timedelta(days=10)
     return month, now, closes, confirm
@@ -65,7 +66,7 @@ def _check_round(month: date, opens: datetime, closes: datetime, confirm: dateti
                             "before it closes)", "closes_at")
     if not opens < closes < confirm:
         raise RuleViolation("opens_at < closes_at < confirm_by, please", "confirm_by")
-    if confirm >= at(month, datetime.min.time()):
+    if confirm >= at(month, time()):
         raise RuleViolation("winners must confirm before the month begins", "confirm_by")
 
 
