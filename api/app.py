@@ -13,7 +13,8 @@ from sqlalchemy.engine import URL
 from api import errors
 from api.auth import routes as auth
 from api.ogc import features, tiles, transactions
-from api.routes import audit, disaster, emergency, places
+from api.routes import audit, bookings, disaster, emergency, places
+from gis_core.catalog import Catalog
 from gis_core.database import create_pool, database_url
 from gis_core.migrate import check_current
 from gis_core.settings import Settings, get_settings
@@ -21,6 +22,14 @@ from gis_core.tiles import TileCache
 from gis_core.versions import LayerVersions
 from layers import load_catalog
 from layers.disaster.emergency import EmergencyFlag
+
+
+def stale_tilesets(catalog: Catalog, layer_id: str) -> set[str]:
+    """The cached tilesets a change of ``layer_id`` makes stale: its own, and the basemap only
+    when the layer is drawn on it (a booking changes facility_availability many times a
+    minute; the basemap's tiles stay cached)."""
+    layer = catalog.get(layer_id)
+    return {layer_id, tiles.BASEMAP_ID} if layer is None or layer.basemap else {layer_id}
 
 
 def create_app(settings: Settings | None = None, url: URL | None = None) -> FastAPI:
@@ -54,9 +63,8 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.state.extents = {}
     app.state.login_throttle = auth.LoginThrottle()
     app.state.emergency = EmergencyFlag()
-    app.state.versions.on_change(
-        lambda layer_id: app.state.tile_cache.evict({layer_id, tiles.BASEMAP_ID})
-    )
+    app.state.versions.on_change(lambda layer_id: app.state.tile_cache.evict(
+        stale_tilesets(app.state.catalog, layer_id)))
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     app.include_router(features.router)
@@ -67,4 +75,5 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.include_router(emergency.router)
     app.include_router(audit.router)
     app.include_router(disaster.router)
+    app.include_router(bookings.router)
     return app

@@ -6,6 +6,9 @@
     citygis setup                db up + migrate + load
     citygis import KIND PATH     import an official file format (see `citygis import --help`)
     citygis user add|role|token|revoke|list   accounts, roles and API tokens
+    citygis lottery verify ROUND [--url URL]   re-run a drawn lottery round and compare
+    citygis lottery lapse        lapse lottery wins not confirmed in time
+    citygis notify drain         send the notifications waiting in the outbox
     citygis export-map LAYER… -o out.html   an offline, printable folium map
     citygis serve                serve the APIs and the map on http://127.0.0.1:8000
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import psycopg
 
+from api import booking_cli
 from api.auth import cli as auth_cli
 from gis_core.cluster import ClusterError, LocalCluster
 from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
@@ -160,6 +164,7 @@ def parser() -> argparse.ArgumentParser:
         command.set_defaults(run=run)
     _add_import(sub)
     auth_cli.add_parser(sub)
+    booking_cli.add_parsers(sub)
     export = sub.add_parser("export-map", help="write layers as an offline folium map (HTML)")
     export.add_argument("layers", nargs="+", metavar="LAYER")
     export.add_argument("-o", "--output", required=True)
@@ -194,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        if args.command != "db":
+        if args.command != "db" and booking_cli.needs_database(args):
             _ensure_server()
         return run(args)
     except ClusterError as exc:

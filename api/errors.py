@@ -14,6 +14,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis_core.crs import UnknownCrs
 from gis_core.edits import FeatureMissing, StaleVersion, VersionRequired
+from gis_core.errors import (
+    ConflictError,
+    DomainError,
+    LimitReached,
+    NotFoundError,
+    NotPermitted,
+    RuleViolation,
+)
 from gis_core.tiles import TileOutOfRange
 from gis_core.validation import FeatureInvalid
 
@@ -109,6 +117,31 @@ EXCEPTION_PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
                                                     headers=_etag(e.current)),
 }
 """Exceptions of gis_core and the problems they are answered with."""
+class Unprocessable(Problem):
+    status, slug, title = 422, "rule-violated", "Against a rule"
+
+
+class LimitExceeded(Problem):
+    status, slug, title = 409, "limit-reached", "Limit reached"
+
+
+# Domain refusals (gis_core.errors) → problems: the one table of their statuses.
+DOMAIN_PROBLEMS: dict[type[DomainError], type[Problem]] = {
+    NotFoundError: NotFound,
+    ConflictError: Conflict,
+    RuleViolation: Unprocessable,
+    NotPermitted: Forbidden,
+    LimitReached: LimitExceeded,
+    DomainError: InvalidParameter,
+}
+
+
+def domain_problem(exc: DomainError) -> Problem:
+    kind = next(DOMAIN_PROBLEMS[c] for c in type(exc).__mro__ if c in DOMAIN_PROBLEMS)
+    problem = kind(exc.message, parameter=exc.field)
+    if exc.slug:
+        problem.slug = exc.slug
+    return problem
 
 
 def problem_response(problem: Problem, request: Request) -> JSONResponse:
@@ -138,6 +171,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc, request)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(domain_problem(exc), request)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

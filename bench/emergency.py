@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     was = set_emergency(True)
     try:
         with Server(url, args.workers, 256 * 2**20, RESULTS_DIR / "server-emergency.log",
-                    extra_layer_modules=(), ready_path="/emergency") as server:
+                    layer_modules=(), ready_path="/emergency") as server:
             phases = asyncio.run(spike(server.base, args))
     finally:
         set_emergency(was)

@@ -71,8 +71,8 @@ def machine() -> dict[str, Any]:
             "platform": platform.platform()}
 
 
-def write_json(document: dict[str, Any]) -> Path:
+def write_json(document: dict[str, Any], prefix: str = "bench") -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path = RESULTS_DIR / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
     return path

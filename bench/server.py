@@ -27,11 +27,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_env(url: URL, cache_bytes: int, extra_layer_modules: list[str]) -> dict[str, str]:
+def server_env(url: URL, cache_bytes: int,
+               layer_modules: tuple[str, ...] = ("bench.layers",)) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": url.render_as_string(hide_password=False),
-        "CITYGIS_EXTRA_LAYER_MODULES": json.dumps(extra_layer_modules),
+        "CITYGIS_EXTRA_LAYER_MODULES": json.dumps(list(layer_modules)),
         "CITYGIS_TILE_CACHE_BYTES": str(cache_bytes),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
                                                     env.get("PYTHONPATH")])),
@@ -41,13 +42,13 @@ def server_env(url: URL, cache_bytes: int, extra_layer_modules: list[str]) -> di
 
 class Server:
     def __init__(self, url: URL, workers: int, cache_bytes: int, log_path: Path,
-                 extra_layer_modules: tuple[str, ...] = ("bench.layers",),
-                 ready_path: str = READY_PATH) -> None:
+                 ready_path: str = READY_PATH,
+                 layer_modules: tuple[str, ...] = ("bench.layers",)) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.ready_path = ready_path
-        self._env = server_env(url, cache_bytes, list(extra_layer_modules))
+        self._env = server_env(url, cache_bytes, layer_modules)
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
 

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     url = database_url(get_settings())
     with Server(url, args.workers, 256 * 2**20, RESULTS_DIR / "server-web-budget.log",
-                extra_layer_modules=(), ready_path="/collections") as server, \
+                layer_modules=(), ready_path="/collections") as server, \
             chromium() as browser:
         one_load(browser, server.base + "/")  # warms the server: tiles, extents, caches
         loads = [one_load(browser, server.base + "/") for _ in range(args.loads)]

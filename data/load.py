@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,7 +16,7 @@ import psycopg
 from sqlalchemy.engine import URL
 from tqdm import tqdm
 
-from data import hazard_scenario, samples, sources
+from data import hazard_scenario, rooms, samples, sources
 from data.city import BOUNDARY_FILE, CHOME_FILE, data_file, read_boundary, read_chome_points
 from data.hazard_load import load_disaster
 from data.store import Provenance, fingerprint, replace_rows, stored_fingerprint
@@ -141,6 +142,14 @@ def run_step(conn: psycopg.Connection, inputs: CityInputs, step: Step) -> StepRe
     return StepResult(layer_id, "loaded", count)
 
 
+def rooms_step(conn: psycopg.Connection) -> StepResult:
+    """Sample rooms for the facilities that have none (data/rooms.py), and the holidays the
+    free/busy view needs. Never changes existing rooms."""
+    rooms.sync_holidays(conn, date.today())
+    added = rooms.load_rooms(conn)
+    return StepResult("rooms", "loaded" if added else "unchanged", added)
+
+
 def load_city(url: URL | None = None, *, progress: bool = True) -> list[StepResult]:
     url = url or database_url()
     inputs = CityInputs(get_settings().data_dir)
@@ -153,4 +162,5 @@ def load_city(url: URL | None = None, *, progress: bool = True) -> list[StepResu
             results.append(run_step(conn, inputs, step))
         for layer_id, status in load_disaster(conn, inputs, get_settings().raster_dir):
             results.append(StepResult(layer_id, status, 0))
+        results.append(rooms_step(conn))
     return results

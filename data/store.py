@@ -7,6 +7,7 @@ one changes nothing (loads are idempotent).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 from collections.abc import Iterable
@@ -93,13 +94,24 @@ def replace_rows(
     """Replace every row of ``table`` with ``frame`` (in the caller's transaction)."""
     frame = to_storage_crs(frame)
     conn.execute("SELECT set_config('citygis.actor', %s, true)", (LOADER_ACTOR,))  # history
-    conn.execute(f"DELETE FROM {table}")
-    column_list = ", ".join([*columns, "geom"])
-    with conn.cursor().copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-        for row in _rows(frame, columns):
-            copy.write_row(row)
+    with _dependants_follow(conn, table):
+        conn.execute(f"DELETE FROM {table}")
+        column_list = ", ".join([*columns, "geom"])
+        with conn.cursor().copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+            for row in _rows(frame, columns):
+                copy.write_row(row)
     record_dataset(conn, provenance, fingerprint_value, len(frame))
     return len(frame)
+
+
+def _dependants_follow(conn: psycopg.Connection,
+                       table: str) -> contextlib.AbstractContextManager[None]:
+    """Rows of other tables that point at the replaced ones, moved to their new ids."""
+    if table == "facility":
+        from data.rooms import rooms_follow_facilities
+
+        return rooms_follow_facilities(conn)
+    return contextlib.nullcontext()
 
 
 def record_dataset(

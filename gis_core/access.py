@@ -14,13 +14,15 @@ class Role(StrEnum):
     DISASTER_OFFICER = "disaster_officer"
     NETWORK_STAFF = "network_staff"
     CASEWORKER = "caseworker"
+    FACILITY_STAFF = "facility_staff"  # 施設管理: rooms, lottery rounds, suspensions
     ADMIN = "admin"
 
 
 ANONYMOUS: frozenset[Role] = frozenset({Role.PUBLIC})
 EVERYONE: frozenset[Role] = frozenset({Role.PUBLIC})
 STAFF: frozenset[Role] = frozenset(
-    {Role.PLANNER, Role.DISASTER_OFFICER, Role.NETWORK_STAFF, Role.CASEWORKER}
+    {Role.PLANNER, Role.DISASTER_OFFICER, Role.NETWORK_STAFF, Role.CASEWORKER,
+     Role.FACILITY_STAFF}
 )
 
 

@@ -67,6 +67,22 @@ class Settings(BaseSettings):
         "template such as 地理院タイル https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png. "
         "Unset (the default): the map draws only the city's own layers and works offline.",
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for notifications (予約・抽選のお知らせ). Unset: they wait in "
+        "the outbox (notification_outbox) until one is set and `citygis notify drain` runs.",
+    )
+    smtp_port: int = 25
+    smtp_from: str = "東大和市 施設予約 <yoyaku@city.higashiyamato.example>"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_s: float = 10.0
+    housekeeping_interval_s: float = Field(
+        default=60.0,
+        description="How often the server lapses unconfirmed lottery wins, sends confirm-by "
+        "reminders and retries unsent notifications; 0 turns the loop off.",
+    )
     extra_layer_modules: list[str] = Field(
         default_factory=list,
         description="Extra modules whose `LAYERS` the server publishes too (used by bench/).",

@@ -55,3 +55,10 @@ def road_lines(conn: psycopg.Connection) -> list[shapely.Geometry]:
     """Every road centre line (EPSG:4326), for building the walking graph."""
     rows = conn.execute("SELECT ST_AsBinary(geom) FROM road ORDER BY id").fetchall()
     return [shapely.from_wkb(bytes(row[0])) for row in rows]
+
+
+async def chome_area(conn: asyncpg.Connection, name: str) -> str | None:
+    """The (approximate) area of a 町丁目 as GeoJSON, by its exact name."""
+    return await conn.fetchval(
+        "SELECT ST_AsGeoJSON(ST_Union(geom)) FROM chome_area WHERE name = $1 HAVING count(*) > 0",
+        name)

@@ -25,4 +25,27 @@ FACILITIES = Layer(
     basemap=True, edit_roles=PLANNERS, min_zoom=12, keywords=("facilities", "公共施設"),
 )
 
-catalog.register(FACILITIES)
+FACILITY_AVAILABILITY = Layer(
+    id="facility_availability", table="facility_availability", geometry_type="Point",
+    domain="facilities",
+    title_ja="施設の空き状況（本日）", title_en="Facility availability today",
+    description_ja="予約できる部屋のある公共施設と、本日（日本時間）の利用区分の空き・予約済みの数。"
+                   "個人の情報は含みません。",
+    description_en="Public facilities with bookable rooms, and how many of today's booking units "
+                   "(Japan time) are free or booked. No personal data.",
+    fields=(
+        Field("name", "string", "名称", "Name"),
+        Field("kind", "string", "種別コード", "Kind"),
+        Field("category_ja", "string", "種別", "Category"),
+        Field("rooms", "integer", "部屋数", "Rooms"),
+        Field("units_today", "integer", "本日の利用区分数", "Units today"),
+        Field("booked_today", "integer", "予約済み", "Booked today"),
+        Field("free_today", "integer", "空き", "Free today"),
+        Field("status_ja", "string", "状況", "Status"),
+        Field("day", "date", "日付", "Day"),
+        Field("is_sample", "boolean", "サンプル", "Sample data"),
+    ),
+    temporal_field=None, min_zoom=10, keywords=("facilities", "booking", "施設予約", "空き状況"),
+)
+
+catalog.register(FACILITIES, FACILITY_AVAILABILITY)

@@ -1,13 +1,23 @@
-"""Services of the facilities domain (bookings and the lottery arrive with their issue)."""
+"""Services of the facilities domain that other domains and the API call: nearest and search,
+the suspend hook for the disaster domain, and the housekeeping of bookings. Bookings, the
+lottery and notifications have their own modules (booking, waitlist, lottery, lottery_draw,
+notify, availability, room_admin, households)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 
 from gis_core.proximity import nearest
 from gis_core.text import like_pattern
+from layers.facilities.lottery import lapse_unconfirmed, send_reminders
+from layers.facilities.rooms import japan_day, sync_holidays, utcnow
+from layers.facilities.suspension import lift_suspension, suspend_facility
+
+__all__ = ["housekeeping", "lift_suspension", "nearest_facilities", "search_facilities",
+           "suspend_facility"]
 
 
 async def nearest_facilities(conn: asyncpg.Connection, lon: float, lat: float,
@@ -30,3 +40,25 @@ async def search_facilities(conn: asyncpg.Connection, query: str, folded: str,
         like_pattern(query), like_pattern(folded), like_pattern(query)[1:], limit,
     )
     return [dict(row) for row in rows]
+
+
+async def housekeeping(conn: asyncpg.Connection, now: datetime | None = None,
+                       last_day: date | None = None) -> date:
+    """What time alone changes: lapse lottery wins not confirmed in time, queue confirm-by
+    reminders, close waiting-list places whose time has come, keep the holiday table a year
+    ahead, and bump the free/busy layer's version when the day (Japan time) turns. Returns
+    today, for the next call's ``last_day``."""
+    now = now or utcnow()
+    today = japan_day(now)
+    await lapse_unconfirmed(conn, now)
+    await send_reminders(conn, now)
+    await conn.execute("UPDATE waitlist_entry SET status = 'expired', updated_at = now() "
+                       "WHERE status = 'waiting' AND lower(period) <= $1", now)
+    if last_day != today:
+        await sync_holidays(conn, range(today.year - 1, today.year + 3))
+        if last_day is not None:
+            await conn.execute(
+                "UPDATE layer_version SET version = version + 1, changed_at = now() "
+                "WHERE layer_id = 'facility_availability' "
+                "RETURNING pg_notify('citygis_layer_changed', layer_id || ':' || version)")
+    return today

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -21,12 +22,14 @@ from api.auth import service
 from gis_core.access import Role
 from gis_core.database import psycopg_connect
 from gis_core.settings import get_settings
+from layers.facilities import lottery
+from layers.facilities.schemas import RoundIn
 from tests.api import restricted_layer
 from tests.api.test_auth import run_db
 from tests.conftest import LiveServer, _create_database, _drop_database
 
 ROLES = ("anonymous", "citizen", "planner", "disaster_officer", "network_staff", "caseworker",
-         "admin")
+         "facility_staff", "admin")
 PASSWORD = "correct horse battery"
 HALL = (139.4265, 35.7454)
 TILE = morecantile.tms.get("WebMercatorQuad").tile(*HALL, 14)
@@ -122,6 +125,63 @@ DISASTER_CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/shelters/events"): [Case("/shelters/events", PUBLIC)],
 }
 STREAMS = {"/shelters/events"}
+# Bookings and the lottery: ids that do not exist (999999) reach the handler only for roles
+# allowed to call it, so they answer 404 (or a rule's 409/422) and nothing changes.
+NO = 999999
+SPAN = "start=2030-01-08T00:00:00%2B09:00&end=2030-01-09T00:00:00%2B09:00"
+A_BOOKING = {"room_id": NO, "start": "2030-01-08T09:00:00+09:00",
+             "end": "2030-01-08T12:00:00+09:00"}
+CITIZEN_404 = only("citizen", status=404)
+STAFF_404 = only("facility_staff", status=404)
+BOOKING_CASES: dict[tuple[str, str], list[Case]] = {
+    ("GET", "/facilities/availability"): [Case(f"/facilities/availability?{SPAN}", PUBLIC)],
+    ("GET", "/rooms"): [Case("/rooms", PUBLIC)],
+    ("GET", "/rooms/{roomId}"): [Case("/rooms/1", PUBLIC)],
+    ("GET", "/rooms/{roomId}/calendar"): [Case("/rooms/1/calendar", PUBLIC)],
+    ("POST", "/bookings"): [Case("/bookings", CITIZEN_404, A_BOOKING)],
+    ("GET", "/bookings/{bookingId}"): [Case(f"/bookings/{NO}",
+                                            only("citizen", "facility_staff", status=404))],
+    ("PATCH", "/bookings/{bookingId}"): [Case(f"/bookings/{NO}", CITIZEN_404, {})],
+    ("POST", "/bookings/{bookingId}/cancel"): [
+        Case(f"/bookings/{NO}/cancel", only("citizen", "facility_staff", status=404))],
+    ("POST", "/bookings/{bookingId}/confirm"): [Case(f"/bookings/{NO}/confirm", CITIZEN_404)],
+    ("GET", "/me/bookings"): [Case("/me/bookings", only("citizen"))],
+    ("POST", "/waitlist"): [Case("/waitlist", CITIZEN_404, A_BOOKING)],
+    ("GET", "/me/waitlist"): [Case("/me/waitlist", only("citizen"))],
+    ("DELETE", "/waitlist/{entryId}"): [Case(f"/waitlist/{NO}", CITIZEN_404)],
+    ("GET", "/me/profile"): [Case("/me/profile", signed_in(404))],
+    ("PUT", "/me/profile"): [Case("/me/profile", only("citizen"), {"address": "中央3-1-1"})],
+    ("GET", "/lottery/rounds"): [Case("/lottery/rounds", PUBLIC)],
+    ("POST", "/lottery/rounds"): [Case("/lottery/rounds", only("facility_staff", status=422),
+                                       {"month": "2020-01"})],
+    ("GET", "/lottery/rounds/{roundId}"): [Case("/lottery/rounds/1", PUBLIC)],
+    ("GET", "/lottery/rounds/{roundId}/slots"): [Case("/lottery/rounds/1/slots", PUBLIC)],
+    ("GET", "/lottery/rounds/{roundId}/results"): [Case("/lottery/rounds/1/results", PUBLIC)],
+    ("POST", "/lottery/rounds/{roundId}/entries"): [
+        Case(f"/lottery/rounds/{NO}/entries", CITIZEN_404, {"choices": [1]})],
+    ("GET", "/me/lottery/entries"): [Case("/me/lottery/entries", only("citizen"))],
+    ("POST", "/lottery/rounds/{roundId}/draw"): [  # the window is still open
+        Case("/lottery/rounds/1/draw", only("facility_staff", status=409))],
+    ("POST", "/lottery/rounds/{roundId}/reveal"): [  # not drawn yet
+        Case("/lottery/rounds/1/reveal", only("facility_staff", status=409))],
+    ("POST", "/rooms"): [Case("/rooms", STAFF_404, {
+        "facility_id": NO, "name": "会議室", "kind": "meeting_room", "capacity": 10,
+        "fee_yen": 0, "units": [{"label": "午前", "starts": "09:00", "ends": "12:00"}],
+        "hours": [{"weekday": 1, "opens": "09:00", "closes": "17:00"}]})],
+    ("PATCH", "/rooms/{roomId}"): [Case(f"/rooms/{NO}", STAFF_404, {})],
+    ("DELETE", "/rooms/{roomId}"): [Case(f"/rooms/{NO}", STAFF_404)],
+    ("POST", "/rooms/{roomId}/closures"): [
+        Case(f"/rooms/{NO}/closures", STAFF_404, {"day": "2030-01-08", "reason": "点検"})],
+    ("DELETE", "/rooms/{roomId}/closures/{day}"): [Case("/rooms/1/closures/2030-01-08",
+                                                        STAFF_404)],
+    ("GET", "/rooms/{roomId}/bookings"): [Case("/rooms/1/bookings", only("facility_staff"))],
+    ("POST", "/citizens/{userId}/verify"): [Case(f"/citizens/{NO}/verify", STAFF_404)],
+    ("POST", "/facilities/{facilityId}/suspensions"): [Case(
+        f"/facilities/{NO}/suspensions", only("facility_staff", "disaster_officer", status=404),
+        {"start": "2030-01-08T00:00:00+09:00", "end": "2030-01-09T00:00:00+09:00"})],
+    ("POST", "/suspensions/{suspensionId}/lift"): [Case(
+        f"/suspensions/{NO}/lift", only("facility_staff", "disaster_officer", status=404))],
+}
 CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/"): [Case("/", PUBLIC)],
     ("GET", "/openapi.json"): [Case("/openapi.json", PUBLIC)],
@@ -172,6 +232,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/editor"): [Case("/editor", {**everyone(200), "anonymous": 303})],
     **DISASTER_CASES,
     **EDITING_CASES,
+    **BOOKING_CASES,
 }
 # The pages' own JS/CSS, public by nature.
 PUBLIC_MOUNTS = {"/static", "/vendor/maplibre-gl", "/vendor/terra-draw",
@@ -189,11 +250,20 @@ def app_routes(routes: Iterable[Any]) -> Iterator[tuple[str, str]]:
             yield "MOUNT", route.path
 
 
+async def open_a_lottery_round(conn: asyncpg.Connection) -> None:
+    """Round 1, for 2030-01, its window open until 2029: the public lottery routes answer 200."""
+    window = {"opens_at": datetime(2026, 1, 1, tzinfo=UTC),
+              "closes_at": datetime(2029, 12, 1, tzinfo=UTC),
+              "confirm_by": datetime(2029, 12, 10, tzinfo=UTC)}
+    await lottery.create_round(conn, RoundIn(month=date(2030, 1, 1), **window), None)
+
+
 @pytest.fixture(scope="module")
 def matrix_server(server_url: URL, template_db: str) -> Iterator[tuple[LiveServer, URL]]:
     url = _create_database(server_url, "citygis_test_matrix", template_db)
     with psycopg_connect(url, autocommit=True) as conn:
         conn.execute(restricted_layer.create_table_sql())
+    run_db(url, open_a_lottery_round)
     settings = get_settings().model_copy(
         update={"extra_layer_modules": ["tests.api.restricted_layer"]})
     with LiveServer(url, settings) as live:

@@ -11,7 +11,7 @@
   with walking costs in seconds and the deepest hazard water on each edge.
 
 Revision ID: 0009_disaster
-Revises: 0006_feature_history
+Revises: 0008_bookings
 """
 
 from alembic import op
@@ -19,7 +19,7 @@ from alembic import op
 from gis_core.schema import layer_geometry_sql
 
 revision = "0009_disaster"
-down_revision = "0006_feature_history"
+down_revision = "0008_bookings"
 branch_labels = None
 depends_on = None
 
