@@ -35,7 +35,7 @@ from gis_core import rasters
 from gis_core.access import Role
 from gis_core.events import Broadcaster
 from gis_core.tiles import TILE_MATRIX_SET_ID, TileKey, check_tile
-from layers.disaster import evacuation, exposure, hazards, shelters
+from layers.disaster import evacuation, exposure, hazards, operations, shelters
 from layers.disaster.schemas import ShelterUpdate
 
 
@@ -230,13 +230,34 @@ async def patch_shelter(request: Request, pool: PoolDep, user: OfficerDep,
         async with pool.acquire() as conn, conn.transaction():
             before, after = await shelters.update_shelter(conn, shelter_id, change,
                                                           user.username)
+            suspension = await _suspend_if_opened(request, conn, shelter_id, before, after,
+                                                  user.user_id)
             await audit.record(request, "update", f"shelters:{shelter_id}",
-                               {"before": _plain(before), "after": _plain(after)}, conn=conn)
+                               {"before": _plain(before), "after": _plain(after),
+                                "suspension": suspension and suspension["id"]}, conn=conn)
     except shelters.ShelterNotFound as exc:
         raise NotFound(str(exc), parameter="shelterId") from None
     except shelters.StatusConflict as exc:
         raise InvalidParameter(str(exc), parameter=exc.field) from None
+    _kick_notifier(request)
     return json_response(_plain(after))
+
+
+async def _suspend_if_opened(request: Request, conn: Any, shelter_id: int,
+                             before: dict[str, Any], after: dict[str, Any],
+                             user_id: int) -> dict[str, Any] | None:
+    """In emergency mode a shelter that opens takes its facility's rooms out of booking."""
+    if not operations.opened(before, after):
+        return None
+    if not await request.app.state.emergency.active(request.app.state.pool):
+        return None
+    return await operations.suspend_for_shelter(conn, shelter_id, user_id)
+
+
+def _kick_notifier(request: Request) -> None:
+    notifier = getattr(request.app.state, "notifier", None)
+    if notifier is not None:
+        notifier.kick()  # the holders' emails leave now, not at the next sweep
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

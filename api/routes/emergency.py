@@ -22,7 +22,7 @@ from api.ogc.common import json_response
 from api.throttle import SlidingWindow
 from gis_core.access import Role
 from layers.base.service import inside_city
-from layers.disaster import emergency, photos, reports
+from layers.disaster import emergency, operations, photos, reports
 
 router = APIRouter(tags=["Emergency"])
 Officer = Annotated[Identity, Depends(holding(Role.DISASTER_OFFICER))]
@@ -65,12 +65,22 @@ async def emergency_state(request: Request) -> Response:
 async def switch_emergency(request: Request, officer: Officer,
                            switch: Annotated[EmergencySwitch, Body()]) -> Response:
     async with request.app.state.pool.acquire() as conn, conn.transaction():
+        was = await emergency.current(conn)
         state = await emergency.set_state(conn, switch.active, switch.message_ja,
                                           switch.message_en, officer.username)
+        starting = switch.active and not was.active
+        suspended = (await operations.suspend_for_open_shelters(conn, officer.user_id)
+                     if starting else [])
         await audit.record(request, "emergency-on" if switch.active else "emergency-off",
-                           "emergency_state", switch.model_dump(), conn=conn)
+                           "emergency_state", {**switch.model_dump(),
+                                               "suspensions": [s["id"] for s in suspended]},
+                           conn=conn)
     request.app.state.emergency.forget()
-    return json_response(state.public())
+    notifier = getattr(request.app.state, "notifier", None)
+    if notifier is not None:
+        notifier.kick()  # holders of suspended bookings are told now
+    body = {**state.public(), "facilities_suspended": [s["facility_id"] for s in suspended]}
+    return json_response(body)
 
 
 def _field(form: FormData, name: str) -> str:

@@ -62,3 +62,11 @@ async def housekeeping(conn: asyncpg.Connection, now: datetime | None = None,
                 "WHERE layer_id = 'facility_availability' "
                 "RETURNING pg_notify('citygis_layer_changed', layer_id || ':' || version)")
     return today
+
+
+async def facility_at(conn: asyncpg.Connection, lon: float, lat: float,
+                      within_m: float = 30.0) -> int | None:
+    """The facility standing at a place (e.g. a school that is also a shelter), if any."""
+    return await conn.fetchval(
+        "SELECT id FROM facility WHERE ST_DWithin(geom::geography, ST_Point($1, $2, 4326)::"
+        "geography, $3) ORDER BY geom <-> ST_Point($1, $2, 4326) LIMIT 1", lon, lat, within_m)
