@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +14,8 @@ from sqlalchemy.engine import URL
 from api import errors
 from api.auth import routes as auth
 from api.ogc import features, tiles, transactions
-from api.routes import audit, bookings, disaster, emergency, places
+from api.routes import audit, bookings, disaster, emergency, layers, places
+from gis_core import user_layers
 from gis_core.catalog import Catalog
 from gis_core.database import create_pool, database_url
 from gis_core.migrate import check_current
@@ -32,6 +34,19 @@ def stale_tilesets(catalog: Catalog, layer_id: str) -> set[str]:
     return {layer_id, tiles.BASEMAP_ID} if layer is None or layer.basemap else {layer_id}
 
 
+def _refresh_user_layers(app: FastAPI, layer_id: str) -> None:
+    """Another process created or dropped a planner's layer: re-read them (in the background)."""
+    if not user_layers.is_user_layer(app.state.catalog, layer_id):
+        return
+
+    async def refresh() -> None:
+        async with app.state.pool.acquire() as conn:
+            await user_layers.refresh(app.state.catalog, conn)
+        app.state.extents.clear()
+
+    asyncio.get_running_loop().create_task(refresh())
+
+
 def create_app(settings: Settings | None = None, url: URL | None = None) -> FastAPI:
     settings = settings or get_settings()
     url = url or database_url(settings)
@@ -41,6 +56,8 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
         await run_in_threadpool(check_current, url)
         app.state.pool = await create_pool(url, settings.db_pool_size)
         await app.state.versions.start(app.state.pool)
+        async with app.state.pool.acquire() as conn:
+            await user_layers.refresh(app.state.catalog, conn)
         try:
             yield
         finally:
@@ -65,6 +82,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.state.emergency = EmergencyFlag()
     app.state.versions.on_change(lambda layer_id: app.state.tile_cache.evict(
         stale_tilesets(app.state.catalog, layer_id)))
+    app.state.versions.on_change(lambda layer_id: _refresh_user_layers(app, layer_id))
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     app.include_router(features.router)
@@ -73,6 +91,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.include_router(places.router)
     app.include_router(auth.router)
     app.include_router(emergency.router)
+    app.include_router(layers.router)
     app.include_router(audit.router)
     app.include_router(disaster.router)
     app.include_router(bookings.router)

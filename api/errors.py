@@ -42,6 +42,7 @@ class Problem(Exception):
         self.detail = detail
         self.parameter = parameter
         self.headers = headers or {}
+        self.extra: dict[str, object] = {}  # extension members (RFC 9457 §3.2)
         if status is not None:
             self.status = status
 
@@ -55,7 +56,7 @@ class Problem(Exception):
         }
         if self.parameter:
             body["invalid-params"] = [{"name": self.parameter, "reason": self.detail}]
-        return body
+        return {**body, **self.extra}
 
 
 class InvalidParameter(Problem):

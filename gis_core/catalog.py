@@ -136,6 +136,13 @@ class Catalog:
     def readable(self, roles: frozenset[Role]) -> list[Layer]:
         return [layer for layer in self if layer.may_read(roles)]
 
+    def put(self, layer: Layer) -> None:
+        """Add or replace a layer defined at run time (user layers)."""
+        self._layers[layer.id] = layer
+
+    def remove(self, layer_id: str) -> None:
+        self._layers.pop(layer_id, None)
+
     def copy(self) -> Catalog:
         return Catalog(dict(self._layers))
 

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
         "backends than cores only contend (bench/README.md: on 2 cores, 4 connections served "
         "z14–16 tiles 1.2× faster than 16, with a p99 a third as long).",
     )
+    max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024, description="Largest file a layer import accepts (413 beyond)."
+    )
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond)."
     )

@@ -95,6 +95,12 @@ EDITING_CASES: dict[tuple[str, str], list[Case]] = {
     ("OPTIONS", "/collections/{collectionId}/items"): layer_cases("/items"),
     ("OPTIONS", "/collections/{collectionId}/items/{featureId}"): layer_cases("/items/1"),
     ("GET", "/collections/{collectionId}/schema"): layer_cases("/schema"),
+    ("GET", "/collections/{collectionId}/export"): layer_cases("/export?f=geojson"),
+    # Planners' layers: an invalid definition or a missing file is a 400 for planners.
+    ("POST", "/layers"): [Case("/layers", only("planner", status=400), {"id": "X"})],
+    ("POST", "/layers/import"): [Case("/layers/import", only("planner", status=400))],
+    ("DELETE", "/layers/{layerId}"): [Case("/layers/nosuchlayer",
+                                           only("planner", status=404))],
 }
 
 

@@ -1,0 +1,265 @@
+"""Planners' own layers: define one, import one from a file (GeoJSON, GeoPackage, zipped
+Shapefile in UTF-8 or cp932, CSV with lon/lat; CRS read from the file or given, reprojected to
+EPSG:4326 — JGD2000/JGD2011 plane rectangular zones and the Tokyo datum included), delete one;
+and export any readable layer as GeoPackage, GeoJSON or CSV.
+
+Imports are atomic: with ``on_error=reject_file`` (the default) one bad row stops the whole
+file and the answer lists every bad row with its number and reason; ``on_error=skip_rows``
+stores the good rows and still lists the rejected ones."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+import geopandas as gpd
+import shapely
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+from starlette.datastructures import FormData, UploadFile
+
+from api import audit
+from api.auth.identity import holding
+from api.auth.service import Identity
+from api.deps import LayerDep, PoolDep
+from api.errors import InvalidParameter, NotFound, Problem
+from api.ogc.common import json_response
+from gis_core import fileio, user_layers
+from gis_core.access import Role
+from gis_core.catalog import Layer
+from gis_core.user_layers import FieldSpec, LayerSpec
+
+router = APIRouter(tags=["Layers"])
+Planner = Annotated[Identity, Depends(holding(Role.PLANNER))]
+CHUNK = 1024 * 1024
+EXPORTS = {"gpkg": ("GPKG", "application/geopackage+sqlite3", ".gpkg"),
+           "geojson": ("GeoJSON", "application/geo+json", ".geojson"),
+           "csv": ("CSV", "text/csv; charset=utf-8", ".csv")}
+
+
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Upload too large"
+
+
+class LayerExists(Problem):
+    status, slug, title = 409, "layer-exists", "The layer exists"
+
+
+class RowsRejected(Problem):
+    status, slug, title = 422, "rows-rejected", "Rows rejected"
+
+
+async def _refresh(request: Request, conn: asyncpg.Connection) -> None:
+    await user_layers.refresh(request.app.state.catalog, conn)
+    request.app.state.extents.clear()
+
+
+async def _create(request: Request, conn: asyncpg.Connection, spec: LayerSpec,
+                  planner: Identity) -> Layer:
+    if request.app.state.catalog.get(spec.id) is not None:
+        raise LayerExists(f"a layer {spec.id!r} exists already", parameter="id")
+    try:
+        return await user_layers.create(conn, spec, planner.username)
+    except asyncpg.UniqueViolationError:
+        raise LayerExists(f"a layer {spec.id!r} exists already", parameter="id") from None
+
+
+@router.post("/layers", status_code=201, summary="Define a new layer (planners)")
+async def create_layer(request: Request, pool: PoolDep, planner: Planner,
+                       spec: Annotated[LayerSpec, Body()]) -> Response:
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            layer = await _create(request, conn, spec, planner)
+            await audit.record(request, "create-layer", layer.id, spec.model_dump(mode="json"),
+                               conn=conn)
+        await _refresh(request, conn)
+    return json_response({"id": layer.id, "table": layer.table}, status_code=201,
+                         headers={"Location": f"/collections/{layer.id}"})
+
+
+@router.delete("/layers/{layerId}", status_code=204, summary="Delete a planner's layer")
+async def delete_layer(request: Request, pool: PoolDep, planner: Planner,
+                       layer_id: Annotated[str, PathParam(alias="layerId")]) -> Response:
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            if not await user_layers.drop(conn, layer_id):
+                raise NotFound(f"no layer {layer_id!r} made by planners", parameter="layerId")
+            await audit.record(request, "delete-layer", layer_id, conn=conn)
+        await _refresh(request, conn)
+    return Response(status_code=204)
+
+
+# --- import ---------------------------------------------------------------------------------
+
+async def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
+    """The upload on disk under its own name, read in chunks; 413 past ``limit``."""
+    name = Path(upload.filename or "upload").name
+    target = folder / name
+    size = 0
+    with target.open("wb") as out:
+        while chunk := await upload.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"files may have at most {limit // 2**20} MB",
+                                      parameter="file")
+            out.write(chunk)
+    return target
+
+
+def _text(form: FormData, name: str, default: str = "") -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else default
+
+
+def _spec(form: FormData, frame: gpd.GeoDataFrame, names: dict[str, str]) -> LayerSpec:
+    kinds = {geom.geom_type for geom in frame.geometry if geom is not None}
+    wanted = _text(form, "geometry_type") or (
+        next(iter(kinds)) if len(kinds) == 1 else "Multi" + sorted(kinds)[0].removeprefix("Multi"))
+    fields = [FieldSpec(name=new, type=user_layers.infer_type(frame[old]), title_ja=str(old),
+                        title_en=str(old)) for old, new in names.items()]
+    try:
+        return LayerSpec(id=_text(form, "id"), geometry_type=wanted,
+                         title_ja=_text(form, "title_ja"),
+                         title_en=_text(form, "title_en") or _text(form, "title_ja"),
+                         fields=fields, source=_text(form, "source"),
+                         license=_text(form, "license"))
+    except ValueError as error:
+        field = getattr(error, "errors", lambda: [{"loc": ("id",)}])()[0]["loc"][0]
+        raise InvalidParameter(str(error).splitlines()[-1].strip(), parameter=str(field)) \
+            from None
+
+
+def _rows(frame: gpd.GeoDataFrame, spec: LayerSpec, names: dict[str, str]
+          ) -> tuple[list[tuple[bytes, list[Any]]], list[fileio.Rejected]]:
+    kept, rejected = fileio.check_rows(frame, spec.geometry_type)
+    kept = fileio.to_wgs84(kept)
+    kinds = {f.name: f.type for f in spec.fields}
+    rows = []
+    for index, record in zip(kept.index, kept.itertuples(index=False), strict=True):
+        values = record._asdict()
+        try:
+            row = [user_layers.convert(values.get(old) if old in values else
+                                       kept.at[index, old], kinds[new])
+                   for old, new in names.items()]
+        except (ValueError, TypeError) as error:
+            rejected.append(fileio.Rejected(int(index) + 1, f"attribute: {error}"))
+            continue
+        rows.append((shapely.to_wkb(kept.geometry.at[index]), row))
+    rejected.sort(key=lambda r: r.row)
+    return rows, rejected
+
+
+def _read(path: Path, work: Path, form: FormData) -> gpd.GeoDataFrame:
+    try:
+        return fileio.read_upload(path, work, crs=_text(form, "crs") or None,
+                                  encoding=_text(form, "encoding") or None)
+    except fileio.UnreadableFile as error:
+        raise InvalidParameter(str(error), parameter=error.parameter) from None
+
+
+@router.post("/layers/import", status_code=201,
+             summary="A new layer from a file: GeoJSON, GeoPackage, zipped Shapefile, CSV")
+async def import_layer(request: Request, pool: PoolDep, planner: Planner) -> Response:
+    limit = request.app.state.settings.max_upload_bytes
+    if int(request.headers.get("content-length") or 0) > limit + CHUNK:
+        raise PayloadTooLarge(f"files may have at most {limit // 2**20} MB", parameter="file")
+    form = await request.form(max_files=1, max_fields=20)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidParameter("send the file as the form field 'file'", parameter="file")
+    on_error = _text(form, "on_error", "reject_file")
+    if on_error not in ("reject_file", "skip_rows"):
+        raise InvalidParameter("on_error is reject_file or skip_rows", parameter="on_error")
+    work = Path(tempfile.mkdtemp(prefix="import-", dir=_tmp(request)))
+    try:
+        path = await _save_upload(upload, work, limit)
+        frame = await run_in_threadpool(_read, path, work / "unpacked", form)
+        names: dict[str, str] = {}
+        taken: set[str] = set()
+        for column in frame.columns:
+            if column != frame.geometry.name:
+                names[column] = fileio.field_name(column, taken)
+        spec = _spec(form, frame, names)
+        rows, rejected = await run_in_threadpool(_rows, frame, spec, names)
+    finally:
+        await asyncio.to_thread(shutil.rmtree, work, True)
+    return await _store(request, pool, planner, spec, rows, rejected, on_error)
+
+
+def _tmp(request: Request) -> Path:
+    folder = request.app.state.settings.var_dir / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _report(rejected: list[fileio.Rejected]) -> list[dict[str, Any]]:
+    return [{"row": r.row, "reason": r.reason} for r in rejected[:1000]]
+
+
+async def _store(request: Request, pool: asyncpg.Pool, planner: Identity, spec: LayerSpec,
+                 rows: list[tuple[bytes, list[Any]]], rejected: list[fileio.Rejected],
+                 on_error: str) -> Response:
+    if rejected and on_error == "reject_file":
+        problem = RowsRejected(f"{len(rejected)} rows cannot be stored; nothing was imported "
+                               "(send on_error=skip_rows to keep the good ones)",
+                               parameter="file")
+        problem.extra = {"rejected": _report(rejected)}
+        raise problem
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('citygis.actor', $1, true)", planner.username)
+            layer = await _create(request, conn, spec, planner)
+            count = await user_layers.insert_rows(conn, layer, rows)
+            await conn.execute("UPDATE dataset SET feature_count = $2 WHERE layer_id = $1",
+                               layer.id, count)
+            await audit.record(request, "import-layer", layer.id,
+                               {"accepted": count, "rejected": len(rejected)}, conn=conn)
+        await _refresh(request, conn)
+    body = {"id": layer.id, "accepted": count, "rejected": _report(rejected),
+            "fields": [f.model_dump() for f in spec.fields]}
+    return json_response(body, status_code=201, headers={"Location": f"/collections/{layer.id}"})
+
+
+# --- export ---------------------------------------------------------------------------------
+
+async def _frame(pool: asyncpg.Pool, layer: Layer) -> gpd.GeoDataFrame:
+    names = [f.name for f in layer.fields if f.expression is None]
+    columns = "".join(f', t."{n}"' for n in names)
+    sql = (f"SELECT t.{layer.id_column} AS id{columns}, ST_AsBinary(t.{layer.geometry_column}) "
+           f"AS wkb FROM {layer.table} t ORDER BY t.{layer.id_column}")
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(sql)
+    records = [{k: v for k, v in dict(r).items() if k != "wkb"} for r in rows]
+    geometry = [shapely.from_wkb(bytes(r["wkb"])) for r in rows]
+    return gpd.GeoDataFrame(records, geometry=geometry, crs=4326)
+
+
+def _write(frame: gpd.GeoDataFrame, path: Path, driver: str, layer: Layer) -> None:
+    if driver == "CSV":
+        frame = frame.assign(lon=frame.geometry.x, lat=frame.geometry.y) \
+            if layer.geometry_type == "Point" else frame.assign(wkt=frame.geometry.to_wkt())
+        frame.drop(columns="geometry").to_csv(path, index=False, encoding="utf-8-sig")
+        return
+    frame.to_file(path, driver=driver, layer=layer.id)
+
+
+@router.get("/collections/{collectionId}/export", summary="The whole layer as a file")
+async def export_layer(request: Request, layer: LayerDep, pool: PoolDep,
+                       f: Annotated[str, Query(pattern="^(gpkg|geojson|csv)$")] = "gpkg"
+                       ) -> Response:
+    driver, media_type, suffix = EXPORTS[f]
+    frame = await _frame(pool, layer)
+    work = Path(tempfile.mkdtemp(prefix="export-", dir=_tmp(request)))
+    path = work / f"{layer.id}{suffix}"
+    await run_in_threadpool(_write, frame, path, driver, layer)
+    await audit.record(request, "export", layer.id, {"format": f}) if not layer.is_public \
+        else None
+    return FileResponse(path, media_type=media_type, filename=path.name,
+                        background=BackgroundTask(shutil.rmtree, work, True))

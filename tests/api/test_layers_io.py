@@ -1,0 +1,234 @@
+"""Planners' own layers: define, import (GeoJSON, GeoPackage in a plane rectangular zone,
+zipped Shapefile in cp932 without .cpg, CSV with 経度/緯度 on the Tokyo datum), all-or-nothing
+with a report of every rejected row, export round trips, bad files and roles."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import geopandas as gpd
+import httpx
+import morecantile
+import pyogrio
+import pytest
+import shapely
+from pyproj import Transformer
+from sqlalchemy.engine import URL
+
+from api.auth import service
+from gis_core.access import Role
+from gis_core.settings import get_settings
+from tests.api.test_auth import run_db
+from tests.conftest import LiveServer
+
+PASSWORD = "correct horse battery"
+HALL = (139.4265, 35.7454)
+UPLOAD_LIMIT = 2_000_000
+
+
+@pytest.fixture(scope="module")
+def server(fresh_module_db: URL) -> Iterator[tuple[LiveServer, dict[str, str]]]:
+    async def tokens(conn: asyncpg.Connection) -> dict[str, str]:
+        found = {}
+        for role in ("planner", "citizen", "caseworker"):
+            user_id = await service.create_user(conn, f"io_{role}", PASSWORD, role, {Role(role)})
+            found[role] = await service.create_token(conn, user_id, "io")
+        return found
+    found = run_db(fresh_module_db, tokens)
+    settings = get_settings().model_copy(update={"max_upload_bytes": UPLOAD_LIMIT})
+    with LiveServer(fresh_module_db, settings) as live:
+        yield live, found
+
+
+def client(server: tuple[LiveServer, dict[str, str]], role: str | None = "planner"
+           ) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {server[1][role]}"} if role else {}
+    return httpx.Client(base_url=server[0].url, headers=headers, timeout=60)
+
+
+def upload(http: httpx.Client, path: Path, **fields: str) -> httpx.Response:
+    with path.open("rb") as file:
+        return http.post("/layers/import", data=fields, files={"file": (path.name, file)})
+
+
+def points(n: int = 3) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"名称": [f"掲示板{i}" for i in range(n)], "count": list(range(n))},
+        geometry=[shapely.Point(HALL[0] + i * 0.001, HALL[1]) for i in range(n)], crs=4326)
+
+
+def test_define_a_layer_then_edit_it(server) -> None:
+    spec = {"id": "bulletin_boards", "geometry_type": "Point", "title_ja": "掲示板",
+            "title_en": "Bulletin boards",
+            "fields": [{"name": "name", "type": "string", "title_ja": "名称", "title_en": "Name"}]}
+    with client(server) as http:
+        made = http.post("/layers", json=spec)
+        assert made.status_code == 201, made.text
+        assert http.post("/layers", json=spec).status_code == 409
+        assert "bulletin_boards" in {c["id"] for c in http.get("/collections").json()
+                                     ["collections"]}
+        feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(HALL)},
+                   "properties": {"name": "市役所前"}}
+        created = http.post("/collections/bulletin_boards/items", json=feature,
+                            headers={"Content-Type": "application/geo+json"})
+        assert created.status_code == 201, created.text
+        t = morecantile.tms.get("WebMercatorQuad").tile(*HALL, 15)
+        tile = http.get(f"/collections/bulletin_boards/tiles/WebMercatorQuad/15/{t.y}/{t.x}")
+        assert tile.status_code == 200
+        bad = http.post("/layers", json={**spec, "id": "x; DROP TABLE road"})
+        assert bad.status_code == 400 and bad.json()["invalid-params"][0]["name"] == "id"
+
+
+def test_import_geojson_infers_fields(server, tmp_path: Path) -> None:
+    path = tmp_path / "boards.geojson"
+    points().to_file(path, driver="GeoJSON")
+    with client(server) as http:
+        made = upload(http, path, id="boards", title_ja="掲示板（取込）")
+        assert made.status_code == 201, made.text
+        fields = {f["title_ja"]: f for f in made.json()["fields"]}
+        assert fields["名称"]["type"] == "string" and fields["count"]["type"] == "integer"
+        items = http.get("/collections/boards/items").json()
+        assert items["numberReturned"] == 3
+        names = {f["properties"][fields["名称"]["name"]] for f in items["features"]}
+        assert names == {"掲示板0", "掲示板1", "掲示板2"}
+
+
+def test_shapefile_in_cp932_without_cpg(server, tmp_path: Path) -> None:
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    pyogrio.write_dataframe(points(), folder / "boards.shp", encoding="cp932")
+    (folder / "boards.cpg").unlink(missing_ok=True)
+    archive = tmp_path / "boards.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for part in folder.iterdir():
+            z.write(part, part.name)
+    with client(server) as http:
+        made = upload(http, archive, id="boards_shp", title_ja="掲示板SHP")
+        assert made.status_code == 201, made.text
+        column = next(f["name"] for f in made.json()["fields"] if f["title_ja"] == "名称")
+        values = {f["properties"][column] for f in
+                  http.get("/collections/boards_shp/items").json()["features"]}
+        assert "掲示板1" in values
+
+
+def test_geopackage_in_a_plane_rectangular_zone_is_reprojected(server, tmp_path: Path) -> None:
+    path = tmp_path / "zone9.gpkg"
+    points().to_crs(6677).to_file(path, driver="GPKG")
+    with client(server) as http:
+        assert upload(http, path, id="zone9", title_ja="平面直角").status_code == 201
+        first = http.get("/collections/zone9/items?limit=1").json()["features"][0]
+    assert first["geometry"]["coordinates"] == pytest.approx(list(HALL), abs=1e-7)
+
+
+def test_csv_on_the_tokyo_datum_in_cp932(server, tmp_path: Path) -> None:
+    path = tmp_path / "tokyo.csv"
+    path.write_bytes("名称,経度,緯度\n旧測地系の点,139.4297,35.7422\n".encode("cp932"))
+    expected = Transformer.from_crs(4301, 4326, always_xy=True).transform(139.4297, 35.7422)
+    with client(server) as http:
+        made = upload(http, path, id="tokyo_pts", title_ja="旧測地系", crs="EPSG:4301")
+        assert made.status_code == 201, made.text
+        got = http.get("/collections/tokyo_pts/items").json()["features"][0]
+    lon, lat = got["geometry"]["coordinates"]
+    assert (lon, lat) == pytest.approx(expected, abs=1e-7)
+    shift_m = shapely.Point(lon * 90_370, lat * 111_320).distance(
+        shapely.Point(139.4297 * 90_370, 35.7422 * 111_320))
+    assert 350 < shift_m < 550  # Tokyo → JGD2011 moves points ~450 m around Tokyo
+
+
+def test_bad_rows_are_reported_and_nothing_is_written(server, tmp_path: Path) -> None:
+    bowtie = {"type": "Polygon", "coordinates": [[[139.42, 35.74], [139.43, 35.75],
+                                                  [139.43, 35.74], [139.42, 35.75],
+                                                  [139.42, 35.74]]]}
+    square = {"type": "Polygon", "coordinates": [[[139.42, 35.74], [139.43, 35.74],
+                                                  [139.43, 35.75], [139.42, 35.74]]]}
+    features = [{"type": "Feature", "geometry": g, "properties": {"n": i}}
+                for i, g in enumerate([square, bowtie, None])]
+    path = tmp_path / "zones.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    with client(server) as http:
+        refused = upload(http, path, id="zones", title_ja="区域", geometry_type="Polygon")
+        assert refused.status_code == 422, refused.text
+        rows = {r["row"]: r["reason"] for r in refused.json()["rejected"]}
+        assert set(rows) == {2, 3} and "Self-intersection" in rows[2]
+        assert http.get("/collections/zones").status_code == 404
+        kept = upload(http, path, id="zones", title_ja="区域", geometry_type="Polygon",
+                      on_error="skip_rows")
+        assert kept.status_code == 201 and kept.json()["accepted"] == 1
+
+
+@pytest.mark.parametrize(("name", "content", "fields", "parameter", "status"), [
+    ("fake.gpkg", b"this is text, not a GeoPackage", {}, "file", 400),
+    ("empty.zip", b"PK\x05\x06" + b"\x00" * 18, {}, "file", 400),
+    ("table.csv", "名前,住所\n役所,中央\n".encode(), {}, "file", 400),
+    ("points.csv", b"lon,lat\n139.4,35.7\n", {"crs": "EPSG:99999"}, "crs", 400),
+    ("notes.txt", b"hello", {}, "file", 400),
+    ("huge.geojson", b" " * (UPLOAD_LIMIT + 10), {}, "file", 413),
+])
+def test_bad_files_are_problems_and_create_nothing(server, tmp_path: Path, name: str,
+                                                   content: bytes, fields: dict[str, str],
+                                                   parameter: str, status: int) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with client(server) as http:
+        response = upload(http, path, id="badfile", title_ja="不正", **fields)
+        assert response.status_code == status, response.text
+        assert response.json()["invalid-params"][0]["name"] == parameter
+        assert http.get("/collections/badfile").status_code == 404
+
+
+def test_a_shapefile_without_prj_needs_a_crs(server, tmp_path: Path) -> None:
+    folder = tmp_path / "noprj"
+    folder.mkdir()
+    pyogrio.write_dataframe(points(), folder / "p.shp")
+    (folder / "p.prj").unlink()
+    archive = tmp_path / "noprj.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for part in folder.iterdir():
+            z.write(part, part.name)
+    with client(server) as http:
+        response = upload(http, archive, id="noprj", title_ja="CRSなし")
+        assert response.status_code == 400
+        assert response.json()["invalid-params"][0]["name"] == "crs"
+        assert upload(http, archive, id="noprj", title_ja="CRSなし",
+                      crs="EPSG:4326").status_code == 201
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "csv"])
+def test_export_round_trips(server, fmt: str) -> None:
+    with client(server, None) as http:
+        response = http.get("/collections/facilities/export", params={"f": fmt})
+        assert response.status_code == 200, response.text
+        count = http.get("/collections/facilities/items?limit=1000").json()["numberReturned"]
+    if fmt == "csv":
+        import pandas as pd
+        frame = pd.read_csv(io.BytesIO(response.content), encoding="utf-8-sig")
+        assert {"lon", "lat", "name"} <= set(frame.columns)
+    else:
+        frame = pyogrio.read_dataframe(io.BytesIO(response.content))
+        assert frame.crs.to_epsg() == 4326
+    assert len(frame) == count and "東大和市役所（サンプル）" in set(frame["name"])
+
+
+def test_roles(server, tmp_path: Path) -> None:
+    spec = {"id": "secret_notes", "geometry_type": "Point", "title_ja": "相談", "title_en": "N",
+            "read_roles": ["caseworker"], "edit_roles": ["caseworker"]}
+    with client(server, None) as http:
+        assert http.post("/layers", json=spec).status_code == 401
+    with client(server, "citizen") as http:
+        assert http.post("/layers", json=spec).status_code == 403
+    with client(server) as http:
+        assert http.post("/layers", json=spec).status_code == 201
+        assert http.get("/collections/secret_notes/export").status_code == 403
+    with client(server, "caseworker") as http:
+        assert http.get("/collections/secret_notes/export").status_code == 200
+    with client(server, "citizen") as http:
+        assert http.delete("/layers/secret_notes").status_code == 403
+    with client(server) as http:
+        assert http.delete("/layers/secret_notes").status_code == 204
+        assert http.get("/collections/secret_notes").status_code == 404
+        assert http.delete("/layers/secret_notes").status_code == 404
