@@ -12,16 +12,18 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import asyncpg
 import geopandas as gpd
+import orjson
 import shapely
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 
@@ -164,13 +166,16 @@ def _read(path: Path, work: Path, form: FormData) -> gpd.GeoDataFrame:
         raise InvalidParameter(str(error), parameter=error.parameter) from None
 
 
-@router.post("/layers/import", status_code=201,
-             summary="A new layer from a file: GeoJSON, GeoPackage, zipped Shapefile, CSV")
-async def import_layer(request: Request, pool: PoolDep, planner: Planner) -> Response:
-    limit = request.app.state.settings.max_upload_bytes
-    if int(request.headers.get("content-length") or 0) > limit + CHUNK:
-        raise PayloadTooLarge(f"files may have at most {limit // 2**20} MB", parameter="file")
-    form = await request.form(max_files=1, max_fields=20)
+Progress = Callable[[dict[str, Any]], Awaitable[None]]
+NDJSON = "application/x-ndjson"
+
+
+async def _no_progress(_stage: dict[str, Any]) -> None:
+    return None
+
+
+async def _import(request: Request, pool: asyncpg.Pool, planner: Identity, form: FormData,
+                  progress: Progress) -> Response:
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidParameter("send the file as the form field 'file'", parameter="file")
@@ -179,18 +184,55 @@ async def import_layer(request: Request, pool: PoolDep, planner: Planner) -> Res
         raise InvalidParameter("on_error is reject_file or skip_rows", parameter="on_error")
     work = Path(tempfile.mkdtemp(prefix="import-", dir=_tmp(request)))
     try:
-        path = await _save_upload(upload, work, limit)
+        path = await _save_upload(upload, work, request.app.state.settings.max_upload_bytes)
+        await progress({"stage": "received", "bytes": path.stat().st_size})
         frame = await run_in_threadpool(_read, path, work / "unpacked", form)
-        names: dict[str, str] = {}
+        await progress({"stage": "read", "features": len(frame)})
         taken: set[str] = set()
-        for column in frame.columns:
-            if column != frame.geometry.name:
-                names[column] = fileio.field_name(column, taken)
+        names = {column: fileio.field_name(column, taken)
+                 for column in frame.columns if column != frame.geometry.name}
         spec = _spec(form, frame, names)
         rows, rejected = await run_in_threadpool(_rows, frame, spec, names)
+        await progress({"stage": "checked", "accepted": len(rows), "rejected": len(rejected)})
     finally:
         await asyncio.to_thread(shutil.rmtree, work, True)
     return await _store(request, pool, planner, spec, rows, rejected, on_error)
+
+
+async def _streamed(request: Request, pool: asyncpg.Pool, planner: Identity,
+                    form: FormData) -> AsyncIterator[bytes]:
+    """One JSON line per stage, then the outcome: the report, or the problem."""
+    lines: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+    outcome: dict[str, Any] = {}
+
+    async def work() -> None:
+        try:
+            done = await _import(request, pool, planner, form, lines.put)
+            outcome.update({"stage": "done", "status": done.status_code,
+                            **orjson.loads(done.body)})
+        except Problem as problem:
+            outcome.update({"stage": "failed", **problem.body(request.url.path)})
+        finally:
+            await lines.put(None)
+
+    task = asyncio.create_task(work())
+    while (line := await lines.get()) is not None:
+        yield orjson.dumps(line) + b"\n"
+    await task
+    yield orjson.dumps(outcome) + b"\n"
+
+
+@router.post("/layers/import", status_code=201,
+             summary="A new layer from a file: GeoJSON, GeoPackage, zipped Shapefile, CSV "
+                     "(Accept: application/x-ndjson streams the progress)")
+async def import_layer(request: Request, pool: PoolDep, planner: Planner) -> Response:
+    limit = request.app.state.settings.max_upload_bytes
+    if int(request.headers.get("content-length") or 0) > limit + CHUNK:
+        raise PayloadTooLarge(f"files may have at most {limit // 2**20} MB", parameter="file")
+    form = await request.form(max_files=1, max_fields=20)
+    if NDJSON in request.headers.get("accept", ""):
+        return StreamingResponse(_streamed(request, pool, planner, form), media_type=NDJSON)
+    return await _import(request, pool, planner, form, _no_progress)
 
 
 def _tmp(request: Request) -> Path:

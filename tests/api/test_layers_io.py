@@ -232,3 +232,16 @@ def test_roles(server, tmp_path: Path) -> None:
         assert http.delete("/layers/secret_notes").status_code == 204
         assert http.get("/collections/secret_notes").status_code == 404
         assert http.delete("/layers/secret_notes").status_code == 404
+
+
+def test_import_progress_streams_as_json_lines(server, tmp_path: Path) -> None:
+    path = tmp_path / "progress.geojson"
+    points(5).to_file(path, driver="GeoJSON")
+    with client(server) as http, path.open("rb") as file:
+        response = http.post("/layers/import", data={"id": "progress", "title_ja": "進捗"},
+                             files={"file": (path.name, file)},
+                             headers={"Accept": "application/x-ndjson"})
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert [line["stage"] for line in lines] == ["received", "read", "checked", "done"]
+    assert lines[1]["features"] == 5 and lines[-1]["status"] == 201
+    assert lines[-1]["accepted"] == 5
