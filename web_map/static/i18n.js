@@ -56,6 +56,9 @@ const MESSAGES = {
     emergencyTitle: '緊急情報',
     emergencyDefault: '災害対応中です。身の安全を確保してください。',
     emergencyLink: '避難所と防災情報を見る',
+    routeButton: '避難所への経路',
+    routeFound: '{shelter}まで徒歩約{min}分（{m} m）。浸水の深い道を避けた経路です。',
+    routeNone: '安全な経路が見つかりませんでした: {detail}',
   },
   en: {
     title: '{cityEn} Map',
@@ -108,6 +111,9 @@ const MESSAGES = {
     emergencyTitle: 'Emergency',
     emergencyDefault: 'A disaster response is under way. Stay safe.',
     emergencyLink: 'Shelters and emergency information',
+    routeButton: 'Route to a shelter',
+    routeFound: '{shelter}: about {min} min on foot ({m} m), avoiding deep water.',
+    routeNone: 'No safe route was found: {detail}',
   },
 };
 

@@ -13,7 +13,9 @@ import {BASEMAP_SOURCE, CLICKABLE, COLLECTION_KEY, buildStyle} from './style.js'
 const CONFIG = JSON.parse(document.getElementById('citygis-config').textContent);
 const $ = (id) => document.getElementById(id);
 const PHONE = window.matchMedia('(max-width: 700px)');
-const state = {map: null, collections: [], bounds: null, controls: [], revalidateUntil: 0};
+const state = {
+  map: null, collections: [], bounds: null, controls: [], revalidateUntil: 0, place: null,
+};
 
 async function getJson(url) {
   const response = await fetch(url, {headers: {Accept: 'application/json'}});
@@ -98,10 +100,47 @@ function floodLayer(map) {
                 paint: {'raster-opacity': 0.6}}, before);
 }
 
+const ROUTE_LAYER = 'evacuation-route';
+
+function drawRoute(map, route) {
+  const source = map.getSource(ROUTE_LAYER);
+  if (source) {
+    source.setData(route);
+  } else {
+    map.addSource(ROUTE_LAYER, {type: 'geojson', data: route});
+    map.addLayer({id: ROUTE_LAYER, type: 'line', source: ROUTE_LAYER,
+                  layout: {'line-cap': 'round', 'line-join': 'round'},
+                  paint: {'line-color': '#c62828', 'line-width': 6, 'line-opacity': 0.85}});
+  }
+  const coords = route.geometry.coordinates;
+  const lons = coords.map((c) => c[0]);
+  const lats = coords.map((c) => c[1]);
+  map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]],
+                {padding: 60, maxZoom: 17});
+}
+
+/** The walking route from the last place looked at (or the map centre) to the nearest open
+ * shelter with room, avoiding streets under deep water. */
+async function showRoute(map) {
+  const from = state.place ?? map.getCenter();
+  const response = await fetch(`/evacuation/route?lon=${from.lng.toFixed(6)}&lat=${from.lat.toFixed(6)}`,
+                               {headers: {Accept: 'application/geo+json'}});
+  const body = await response.json();
+  if (!response.ok) {
+    $('route-status').textContent = t('routeNone', {detail: body.detail ?? response.status});
+    return;
+  }
+  drawRoute(map, body);
+  const p = body.properties;
+  $('route-status').textContent = t('routeFound', {
+    shelter: p.shelter.name, min: p.minutes, m: Math.round(p.distance_m).toLocaleString()});
+}
+
 async function showEmergency(map) {
   const emergency = await getJson('/emergency').catch(() => ({active: false}));
   const banner = $('emergency-banner');
   banner.hidden = !emergency.active;
+  $('route-button').hidden = !emergency.active;
   document.body.classList.toggle('emergency', emergency.active);
   if (!emergency.active) return;
   $('emergency-message').textContent = lang() === 'en'
@@ -143,7 +182,9 @@ function wirePanels(map, info) {
   });
   $('home-button').addEventListener('click', () =>
     map.fitBounds(state.bounds, {padding: 16}));
+  $('route-button').addEventListener('click', () => showRoute(map));
   map.on('click', (event) => {
+    state.place = event.lngLat;
     const {feature, collection} = featureAt(map, event.point);
     info.show(event.lngLat.lng, event.lngLat.lat, {feature, collection});
   });
@@ -156,6 +197,7 @@ function wirePanels(map, info) {
 }
 
 function flyToResult(map, info, result) {
+  state.place = {lng: result.lon, lat: result.lat};
   if (result.bbox) {
     map.fitBounds([[result.bbox[0], result.bbox[1]], [result.bbox[2], result.bbox[3]]],
                   {padding: 40, maxZoom: 17});
