@@ -139,6 +139,8 @@ def test_in_emergency_mode_the_map_leads_to_shelters(emergency_server: LiveServe
         assert "多摩湖周辺の方は避難してください" in page.text_content("#emergency-banner")
         assert page.get_attribute("#emergency-banner a", "href") == "/bousai"
         page.wait_for_function("window.citygisMap.getLayer('flood-depth') !== undefined")
+        page.wait_for_selector("#hazard-legend:not([hidden])")
+        assert "0.5m未満" in page.text_content("#hazard-legend")
         page.evaluate("window.citygisMap.jumpTo({center: [139.4265, 35.7454], zoom: 16})")
         page.click("#route-button")
         page.wait_for_function("document.querySelector('#route-status').textContent.length > 0")

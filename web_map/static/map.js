@@ -136,6 +136,23 @@ async function showRoute(map) {
     shelter: p.shelter.name, min: p.minutes, m: Math.round(p.distance_m).toLocaleString()});
 }
 
+/** The flood layer's legend: the depth classes of Japanese hazard maps, in the reader's
+ * language (the same facts as the colours, for people who cannot tell them apart). */
+async function showLegend() {
+  const legend = await getJson('/rasters/flood_depth/legend').catch(() => null);
+  if (!legend) return;
+  const [titleJa, titleEn] = legend.title.split(' / ');
+  $('hazard-legend-title').textContent = lang() === 'en' ? titleEn ?? titleJa : titleJa;
+  $('hazard-legend-list').replaceChildren(...legend.classes.map((c) => {
+    const item = document.createElement('li');
+    const swatch = Object.assign(document.createElement('span'), {className: 'legend-swatch'});
+    swatch.style.background = c.colour;
+    item.append(swatch, ' ', lang() === 'en' ? c.label_en : c.label_ja);
+    return item;
+  }));
+  $('hazard-legend').hidden = false;
+}
+
 async function showEmergency(map) {
   const emergency = await getJson('/emergency').catch(() => ({active: false}));
   const banner = $('emergency-banner');
@@ -150,6 +167,7 @@ async function showEmergency(map) {
     const rasters = await getJson('/rasters').catch(() => ({rasters: []}));
     if ((rasters.rasters ?? []).some((r) => r.id === 'flood_depth')) floodLayer(map);
   }
+  if (map.getSource('flood-depth')) await showLegend();
 }
 
 function followShelters(map) {
