@@ -223,6 +223,7 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/login"): [Case("/login", PUBLIC)],
     ("GET", "/emergency"): [Case("/emergency", PUBLIC)],
     ("GET", "/bousai"): [Case("/bousai", PUBLIC)],
+    ("GET", "/yoyaku"): [Case("/yoyaku", PUBLIC)],
     ("GET", "/disaster/dashboard"): [Case("/disaster/dashboard",
                                           {**only("disaster_officer"), "anonymous": 303})],
     ("PUT", "/emergency"): [Case("/emergency", only("disaster_officer"),

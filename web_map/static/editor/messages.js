@@ -1,4 +1,4 @@
-// Texts of the staff pages (login, layer editor, disaster dashboard), Japanese first. The language choice is shared with
+// Texts of the pages beside the map (login, editor, dashboard, booking), Japanese first. The language choice is shared with
 // the citizens' map (same storage key, through i18n.js).
 import {initialLang, maplibreLocale, setLang as setMapLang} from '../i18n.js';
 
@@ -49,6 +49,14 @@ const MESSAGES = {
     rrejected: '却下', updatedAt: '更新: {time}',
     shelterExposed: '浸水想定区域の人口', shelterGap: '不足', shelterSave: '更新',
     exposureTotals: '浸水想定区域の人口 {exposed} 人（市全体 {population} 人）。避難所の不足 {gap} 人。',
+    yTitle: '施設予約', ySkip: '検索へ移動', ySearchTitle: '空いている施設を探す', yDay: '利用日',
+    yKind: '種類', yAnyKind: 'すべて', yCapacity: '人数（以上）', ySearch: '探す',
+    yMineTitle: 'わたしの予約', yFound: '{n} 室に空きがあります。', yNone: '空いている施設はありません。',
+    yBook: '{label} を予約', yLottery: '抽選の対象です（毎月の抽選で申し込みます）',
+    yLoginToBook: '予約するにはログインしてください。', yBooked: '予約しました: {what}',
+    yCancel: '取り消す', yCancelled: '取り消しました。', yConfirmCancel: 'この予約を取り消しますか？',
+    yNoBookings: '予約はありません。', yMineLogin: 'ログインすると予約が表示されます。',
+    yCapacityOf: '定員 {n} 人', yFee: '{yen} 円', yFree: '無料',
   },
   en: {
     loginTitle: 'Staff login', username: 'User name', password: 'Password', login: 'Log in',
@@ -98,6 +106,14 @@ const MESSAGES = {
     rrejected: 'rejected', updatedAt: 'Updated {time}',
     shelterExposed: 'People in flood zones', shelterGap: 'Shortfall', shelterSave: 'Update',
     exposureTotals: '{exposed} people in flood zones (city: {population}); shelter shortfall {gap}.',
+    yTitle: 'Book a facility', ySkip: 'Skip to the search', ySearchTitle: 'Find a free room',
+    yDay: 'Day', yKind: 'Kind', yAnyKind: 'Any', yCapacity: 'People (at least)', ySearch: 'Search',
+    yMineTitle: 'My bookings', yFound: '{n} rooms have free times.', yNone: 'No free room.',
+    yBook: 'Book {label}', yLottery: 'Allocated by the monthly lottery',
+    yLoginToBook: 'Log in to book.', yBooked: 'Booked: {what}', yCancel: 'Cancel',
+    yCancelled: 'Cancelled.', yConfirmCancel: 'Cancel this booking?',
+    yNoBookings: 'No bookings.', yMineLogin: 'Log in to see your bookings.',
+    yCapacityOf: 'up to {n} people', yFee: '¥{yen}', yFree: 'free',
   },
 };
 
