@@ -86,6 +86,8 @@ async def place_at(request: Request, lon: Lon, lat: Lat, pool: PoolDep, catalog:
             "nearest_shelters": await disaster.nearest_shelters(conn, lon, lat)
             if _readable(catalog, roles, "shelters") else [],
             "hazards": await hazards.hazards_at(conn, lon, lat),
+            "bookable_rooms": await facilities.bookable_rooms_near(conn, lon, lat)
+            if _readable(catalog, roles, "facilities") else [],
             "distance_note_ja": "距離は直線距離、徒歩時間は分速80mでの目安です。",
             "distance_note_en": "Distances are straight-line; walking times assume 80 m/min.",
         }

@@ -9,7 +9,8 @@ import asyncpg
 from gis_core.proximity import nearest
 from gis_core.text import like_pattern
 
-SHELTER_COLUMNS = ["name", "is_designated_shelter", "is_emergency_site", "capacity"]
+SHELTER_COLUMNS = ["name", "is_designated_shelter", "is_emergency_site", "capacity", "status",
+                   "occupancy"]
 
 
 def _category(row: dict[str, Any]) -> str:

@@ -70,3 +70,20 @@ async def facility_at(conn: asyncpg.Connection, lon: float, lat: float,
     return await conn.fetchval(
         "SELECT id FROM facility WHERE ST_DWithin(geom::geography, ST_Point($1, $2, 4326)::"
         "geography, $3) ORDER BY geom <-> ST_Point($1, $2, 4326) LIMIT 1", lon, lat, within_m)
+
+
+async def bookable_rooms_near(conn: asyncpg.Connection, lon: float, lat: float,
+                              radius_m: float = 1000, limit: int = 3) -> list[dict[str, Any]]:
+    """Rooms near a place with a time free for first-come booking today or tomorrow (Japan
+    time), nearest first: the "this place" panel's bookable rooms."""
+    from datetime import timedelta
+
+    from layers.facilities import availability
+    from layers.facilities.rooms import JAPAN
+
+    today = datetime.now(JAPAN).replace(hour=0, minute=0, second=0, microsecond=0)
+    found = await availability.search(conn, today, today + timedelta(days=2),
+                                      near=(lon, lat, radius_m))
+    return [{"room_id": r["room_id"], "name": f"{r['facility_name']} {r['room_name']}",
+             "kind_ja": r["kind_ja"], "free_count": r["free_count"],
+             "distance_m": r["distance_m"]} for r in found[:limit]]

@@ -82,3 +82,10 @@ def test_search_wildcards_are_literal(http: httpx.Client) -> None:
 
 def test_kana_folding() -> None:
     assert fold_kana("ﾁｭｳｵｳ") == fold_kana("チュウオウ") == "ちゅうおう"
+
+
+def test_this_place_lists_bookable_rooms_and_shelter_status(http: httpx.Client) -> None:
+    place = http.get("/places/at", params={"lon": 139.4265, "lat": 35.7454}).json()
+    assert place["bookable_rooms"] and place["bookable_rooms"][0]["free_count"] > 0
+    assert {s["status"] for s in place["nearest_shelters"]} <= {"open", "full", "closed"}
+    assert isinstance(place["hazards"], list)

@@ -66,7 +66,8 @@ def test_a_click_tells_about_the_place(live_server: LiveServer, browser: Any) ->
         page.wait_for_function(
             "document.querySelector('#place-summary').textContent.includes('中央')")
         details = page.text_content("#place-details")
-        assert "近くの避難所" in details and "徒歩" in details
+        assert "近くの避難所" in details and "徒歩" in details and "開設中" in details
+        assert "近くの予約できる部屋" in details
         page.keyboard.press("Escape")
         assert page.is_hidden("#info-panel")
 

@@ -40,9 +40,31 @@ function nearbyItem(item, extra) {
     el('span', {className: 'nearby-distance', textContent: distance}));
 }
 
+const SHELTER_STATUS = {open: 'shelterOpen', full: 'shelterFull', closed: 'shelterClosed'};
+
 function shelterBadges(shelter) {
   return [shelter.is_designated_shelter ? t('designatedShelter') : null,
-          shelter.is_emergency_site ? t('emergencySite') : null].filter(Boolean);
+          shelter.is_emergency_site ? t('emergencySite') : null,
+          SHELTER_STATUS[shelter.status] ? t(SHELTER_STATUS[shelter.status]) : null]
+    .filter(Boolean);
+}
+
+function hazardSection(hazards) {
+  const found = (hazards ?? []).filter((h) => h.value || h.label_ja);
+  if (!found.length) return null;
+  return el('section', {className: 'nearby'}, el('h3', {textContent: t('hazardsHere')}),
+    el('ul', {className: 'nearby-list'}, ...found.map((h) => el('li', {className: 'nearby-item',
+      textContent: `${pick(h.title_ja, h.title_en)}: ${pick(h.label_ja ?? '', h.label_en ?? '')}`
+        + (h.value ? ` (${formatNumber(h.value, 1)} ${h.units ?? ''})` : '')}))));
+}
+
+function roomsSection(rooms) {
+  if (!rooms?.length) return null;
+  return el('section', {className: 'nearby'}, el('h3', {textContent: t('bookableRooms')}),
+    el('ul', {className: 'nearby-list'}, ...rooms.map((r) => el('li', {className: 'nearby-item'},
+      el('span', {className: 'nearby-name', textContent: r.name}),
+      el('span', {className: 'nearby-meta', textContent: t('freeTimes', {n: r.free_count})})))),
+    el('a', {href: '/yoyaku', textContent: t('bookHere')}));
 }
 
 function nearbySection(titleKey, items, extra = () => []) {
@@ -135,8 +157,10 @@ export class InfoPanel {
   placeBlock(place) {
     return [
       chomeLine(place),
+      hazardSection(place.hazards),
       nearbySection('nearestShelters', place.nearest_shelters, shelterBadges),
       nearbySection('nearestFacilities', place.nearest_facilities),
+      roomsSection(place.bookable_rooms),
       el('p', {className: 'hint', textContent: pick(place.distance_note_ja || t('dataNote'),
                                                     place.distance_note_en || t('dataNote'))}),
     ].filter(Boolean);
