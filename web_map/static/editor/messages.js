@@ -119,6 +119,11 @@ const MESSAGES = {
 
 let current = initialLang();
 
+/** Adds a page's own texts ({ja: {...}, en: {...}}) to the shared ones. */
+export function addMessages(extra) {
+  for (const language of Object.keys(MESSAGES)) Object.assign(MESSAGES[language], extra[language]);
+}
+
 export function lang() {
   return current;
 }
