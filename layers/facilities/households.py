@@ -72,6 +72,6 @@ async def profile(conn: asyncpg.Connection, user_id: int) -> dict[str, Any]:
         "SELECT address, verified, verified_at, updated_at FROM citizen_profile "
         "WHERE user_id = $1", user_id)
     if row is None:
-        raise NotFoundError("no address given yet (PUT /me/profile)", "profile")
+        return {"address": None, "verified": False, "verified_at": None, "updated_at": None}
     return {"address": row["address"], "verified": row["verified"],
             "verified_at": iso(row["verified_at"]), "updated_at": iso(row["updated_at"])}

@@ -4,6 +4,7 @@ from the city's own tiles, search in ひらがな, a click opens "this place", t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,8 +69,13 @@ def test_a_click_tells_about_the_place(live_server: LiveServer, browser: Any) ->
         details = page.text_content("#place-details")
         assert "近くの避難所" in details and "徒歩" in details and "開設中" in details
         assert "近くの予約できる部屋" in details
+        href = page.locator("#place-details .nearby-item a").first.get_attribute("href")
+        assert re.fullmatch(r"/yoyaku\?room=\d+&lon=139\.\d+&lat=35\.\d+", href)
         page.keyboard.press("Escape")
         assert page.is_hidden("#info-panel")
+        page.goto(f"{live_server.url}{href}")
+        page.wait_for_function("window.citygisBookingReady === true")
+        assert page.is_visible("#calendar-section") and page.input_value("#place") == "near"
 
 
 def test_the_language_switch_translates_everything_and_is_remembered(

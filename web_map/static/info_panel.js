@@ -58,13 +58,15 @@ function hazardSection(hazards) {
         + (h.value ? ` (${formatNumber(h.value, 1)} ${h.units ?? ''})` : '')}))));
 }
 
-function roomsSection(rooms) {
+/** Rooms near the place with free times, each linking to its calendar on the booking page. */
+function roomsSection(rooms, place) {
   if (!rooms?.length) return null;
+  const near = `lon=${place.lon.toFixed(6)}&lat=${place.lat.toFixed(6)}`;
   return el('section', {className: 'nearby'}, el('h3', {textContent: t('bookableRooms')}),
     el('ul', {className: 'nearby-list'}, ...rooms.map((r) => el('li', {className: 'nearby-item'},
-      el('span', {className: 'nearby-name', textContent: r.name}),
+      el('a', {className: 'nearby-name', href: `/yoyaku?room=${r.room_id}&${near}`, textContent: r.name}),
       el('span', {className: 'nearby-meta', textContent: t('freeTimes', {n: r.free_count})})))),
-    el('a', {href: '/yoyaku', textContent: t('bookHere')}));
+    el('a', {href: `/yoyaku?${near}`, textContent: t('bookHere')}));
 }
 
 function nearbySection(titleKey, items, extra = () => []) {
@@ -160,7 +162,7 @@ export class InfoPanel {
       hazardSection(place.hazards),
       nearbySection('nearestShelters', place.nearest_shelters, shelterBadges),
       nearbySection('nearestFacilities', place.nearest_facilities),
-      roomsSection(place.bookable_rooms),
+      roomsSection(place.bookable_rooms, place),
       el('p', {className: 'hint', textContent: pick(place.distance_note_ja || t('dataNote'),
                                                     place.distance_note_en || t('dataNote'))}),
     ].filter(Boolean);

@@ -1,131 +1,263 @@
-// The citizens' booking page: search free rooms for a day, book a time, see and cancel bookings.
-import {Api, ApiError} from '../editor/api.js';
-import {formatDateTime, installLangSwitch, lang, t} from '../editor/messages.js';
+// The citizens' booking page: search free rooms by day, kind, size and place (list and map),
+// a room's two-week calendar, book (with party size and purpose) or join the waiting list;
+// my bookings: cancel, confirm a lottery win before its deadline, leave a waiting list.
+import './messages.js';
+import {installLangSwitch, lang, t} from '../editor/messages.js';
+import {RoomCalendar} from './calendar.js';
+import {$, addDays, api, el, fee, formatPeriod, getJson, japanDay, problemText, say, send,
+        signIn} from './common.js';
+import {ResultsMap} from './results_map.js';
 
-const $ = (id) => document.getElementById(id);
-const api = new Api();
 const KINDS = JSON.parse($('kinds').textContent);
-let me = null;
+const CHOME = JSON.parse($('chome-names').textContent);
+const params = new URLSearchParams(location.search);
+const near = params.has('lon') && params.has('lat')
+  ? {lon: Number(params.get('lon')), lat: Number(params.get('lat')),
+     radius: Number(params.get('radius') || 1000)} : null;
+const PAGE = 8;
+const state = {me: null, rooms: [], shown: PAGE, pendingBooking: null};
 
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
-function japanDay(offsetDays) {
-  const now = new Date(Date.now() + 9 * 3600_000 + offsetDays * 86_400_000);
-  return now.toISOString().slice(0, 10);
-}
-
-function fillKinds() {
-  const select = $('kind');
-  select.replaceChildren(new Option(t('yAnyKind'), ''),
+function fillSelects() {
+  const kind = $('kind').value;
+  $('kind').replaceChildren(new Option(t('yAnyKind'), ''),
     ...KINDS.map(([value, ja, en]) => new Option(lang() === 'en' ? en : ja, value)));
+  $('kind').value = kind;
+  const place = $('place').value;
+  const options = [new Option(t('yAnyPlace'), '')];
+  if (near) options.push(new Option(t('yNearPoint', {m: near.radius}), 'near'));
+  options.push(...CHOME.map((name) => new Option(name, `chome:${name}`)));
+  $('place').replaceChildren(...options);
+  $('place').value = place || (near ? 'near' : '');
 }
 
-async function send(method, url, body) {
-  const response = await fetch(url, {
-    method, headers: {'Content-Type': 'application/json', 'X-CSRF-Token': api.csrf},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const doc = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, doc);
-  return doc;
+function searchParams() {
+  const day = $('day').value;
+  const query = new URLSearchParams({start: `${day}T00:00:00+09:00`,
+                                     end: `${addDays(day, 1)}T00:00:00+09:00`});
+  if ($('kind').value) query.set('kind', $('kind').value);
+  if ($('capacity').value) query.set('capacity', $('capacity').value);
+  const place = $('place').value;
+  if (place === 'near') {
+    query.set('lon', near.lon); query.set('lat', near.lat); query.set('radius', near.radius);
+  } else if (place.startsWith('chome:')) {
+    query.set('chome', place.slice(6));
+  }
+  return query;
 }
 
-function fee(yen) {
-  return yen ? t('yFee', {yen: yen.toLocaleString()}) : t('yFree');
+function roomTitle(room) {
+  return `${room.facility_name} ${room.room_name}`;
 }
 
 function roomItem(room) {
-  const title = `${room.facility_name} ${room.room_name}`;
-  const meta = `${room.kind_ja} · ${t('yCapacityOf', {n: room.capacity})} · ${fee(room.fee_yen)}`;
-  const item = el('li', {}, el('h3', {textContent: title}), el('p', {className: 'meta', textContent: meta}));
+  const title = roomTitle(room);
+  const distance = room.distance_m != null ? ` · ${t('yDistance', {m: Math.round(room.distance_m)})}` : '';
+  const meta = `${room.kind_ja} · ${t('yCapacityOf', {n: room.capacity})} · ${fee(room.fee_yen)}${distance}`;
+  const calendar = el('button', {type: 'button', className: 'calendar-button', textContent: t('yCalendar')});
+  calendar.setAttribute('aria-label', `${title} ${t('yCalendar')}`);
+  calendar.addEventListener('click', () => state.calendar.open(room.room_id, $('day').value));
+  const item = el('li', {id: `room-${room.room_id}`, tabIndex: -1},
+                  el('h3', {textContent: title}), el('p', {className: 'meta', textContent: meta}));
+  item.dataset.facility = room.facility_id;
   if (room.lottery) {
-    item.append(el('p', {className: 'meta', textContent: t('yLottery')}));
-    return item;
+    item.append(el('p', {className: 'meta'}, t('yLottery'), ' ',
+                   el('a', {href: '/yoyaku/chusen', textContent: t('yToLottery')})));
   }
   for (const unit of room.free) {
+    const what = `${title} ${unit.label}`;
     const button = el('button', {type: 'button', textContent: t('yBook', {label: unit.label})});
-    button.setAttribute('aria-label', `${title} ${t('yBook', {label: unit.label})}`);
-    button.addEventListener('click', () => book(room, unit, title));
+    button.setAttribute('aria-label', `${title}: ${t('yBook', {label: unit.label})}`);
+    button.addEventListener('click', () => askBooking(room.room_id, room.capacity, unit, what));
     item.append(button);
   }
+  item.append(calendar);
   return item;
 }
 
 async function search(event) {
   event?.preventDefault();
-  const day = $('day').value;
-  const [y, m, d] = day.split('-').map(Number);
-  const nextDay = new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
-  const params = new URLSearchParams({start: `${day}T00:00:00+09:00`,
-                                      end: `${nextDay}T00:00:00+09:00`});
-  if ($('kind').value) params.set('kind', $('kind').value);
-  if ($('capacity').value) params.set('capacity', $('capacity').value);
-  const response = await fetch(`/facilities/availability?${params}`);
-  const body = await response.json();
-  if (!response.ok) {
-    $('search-status').textContent = t('serverError', {detail: body.detail});
+  let body;
+  try {
+    body = await getJson(`/facilities/availability?${searchParams()}`);
+  } catch (error) {
+    $('search-status').textContent = problemText(error);
     return;
   }
-  const rooms = body.rooms.filter((r) => r.free.length);
-  $('results').replaceChildren(...rooms.map(roomItem));
-  $('search-status').textContent = rooms.length ? t('yFound', {n: rooms.length}) : t('yNone');
+  state.rooms = body.rooms.filter((r) => r.free.length || r.lottery);
+  state.shown = PAGE;
+  showResults();
+  const free = state.rooms.filter((r) => r.free.length).length;
+  $('search-status').textContent = free ? t('yFound', {n: free}) : t('yNone');
+  state.map?.show(state.rooms, $('place').value === 'near' ? [near.lon, near.lat] : null);
 }
 
-async function book(room, unit, title) {
-  if (!me) {
-    $('search-status').textContent = t('yLoginToBook');
+function showResults() {
+  $('results').replaceChildren(...state.rooms.slice(0, state.shown).map(roomItem));
+  $('more-results').hidden = state.rooms.length <= state.shown;
+  $('more-results').textContent = t('yMore', {n: state.rooms.length - state.shown});
+}
+
+function showMore() {
+  const first = state.shown;
+  state.shown += PAGE;
+  showResults();
+  $('results').children[first]?.focus();
+}
+
+function focusFacility(facilityId) {
+  const index = state.rooms.findIndex((r) => r.facility_id === facilityId);
+  if (index < 0) return;
+  if (index >= state.shown) {
+    state.shown = index + 1;
+    showResults();
+  }
+  const item = $('results').querySelector(`li[data-facility="${facilityId}"]`);
+  item.scrollIntoView({block: 'nearest'});
+  item.focus();
+}
+
+// --- booking --------------------------------------------------------------------------------
+
+function askBooking(roomId, capacity, unit, what) {
+  if (!state.me) {
+    say('search-status', t('yLoginToBook'));
     $('login-link').focus();
     return;
   }
+  state.pendingBooking = {roomId, unit, what};
+  $('book-what').textContent = `${what}（${formatPeriod(unit.start, unit.end)}）`;
+  $('party-size').max = capacity || 10000;
+  $('book-error').textContent = '';
+  $('book-dialog').showModal();
+}
+
+async function confirmBooking(event) {
+  event.preventDefault();
+  const {roomId, unit, what} = state.pendingBooking;
+  const body = {room_id: roomId, start: unit.start, end: unit.end,
+                party_size: Number($('party-size').value || 1)};
+  if ($('purpose').value.trim()) body.purpose = $('purpose').value.trim();
   try {
-    await send('POST', '/bookings', {room_id: room.room_id, start: unit.start, end: unit.end});
-    $('search-status').textContent = t('yBooked', {what: `${title} ${unit.label}`});
-    await Promise.all([search(), mine()]);
+    await send('POST', '/bookings', body);
   } catch (error) {
-    $('search-status').textContent = t('serverError', {detail: error.message});
+    $('book-error').textContent = problemText(error);
+    return;
   }
+  $('book-dialog').close();
+  say('search-status', t('yBooked', {what}));
+  await refresh();
+}
+
+async function joinWaitlist(room, unit, what) {
+  if (!state.me) {
+    say('calendar-status', t('yLoginToBook'));
+    return;
+  }
+  try {
+    await send('POST', '/waitlist', {room_id: room.id, start: unit.start, end: unit.end});
+    say('calendar-status', t('yWaiting', {what}));
+  } catch (error) {
+    say('calendar-status', problemText(error));
+  }
+  await mine();
+}
+
+async function refresh() {
+  await Promise.all([search(), mine(), state.calendar.load()]);
+}
+
+// --- my bookings ----------------------------------------------------------------------------
+
+function actionButton(label, ariaLabel, action) {
+  const button = el('button', {type: 'button', textContent: label});
+  button.setAttribute('aria-label', ariaLabel);
+  button.addEventListener('click', action);
+  return button;
 }
 
 function bookingItem(b) {
-  const when = `${formatDateTime(b.start)}〜${formatDateTime(b.end).split(' ').pop()}`;
-  const item = el('li', {}, el('h3', {textContent: `${b.facility_name ?? ''} ${b.room_name ?? ''}`}),
-                  el('p', {className: 'meta', textContent: `${when} · ${b.status}`}));
-  if (['confirmed', 'pending_confirmation', 'won'].includes(b.status)) {
-    const button = el('button', {type: 'button', textContent: t('yCancel')});
-    button.addEventListener('click', async () => {
+  const name = `${b.facility_name ?? ''} ${b.room_name ?? ''}`.trim();
+  const when = formatPeriod(b.start, b.end);
+  const item = el('li', {}, el('h3', {textContent: name}),
+                  el('p', {className: 'meta', textContent: `${when} · ${t(`yStatus_${b.status}`)}`}));
+  if (b.status === 'won') {
+    item.append(el('p', {className: 'deadline', textContent: t('yConfirmBy', {when: formatPeriod(b.confirm_by, b.confirm_by).split('〜')[0]})}));
+    item.append(actionButton(t('yConfirmWin'), `${name} ${when} ${t('yConfirmWin')}`, async () => {
+      await act(() => send('POST', `/bookings/${b.id}/confirm`), t('yWinConfirmed'));
+    }));
+  }
+  if (['confirmed', 'won'].includes(b.status)) {
+    item.append(actionButton(t('yCancel'), `${name} ${when} ${t('yCancel')}`, async () => {
       if (!window.confirm(t('yConfirmCancel'))) return;
-      await send('POST', `/bookings/${b.id}/cancel`);
-      $('mine-status').textContent = t('yCancelled');
-      await Promise.all([mine(), search()]);
-    });
-    item.append(button);
+      await act(() => send('POST', `/bookings/${b.id}/cancel`), t('yCancelled'));
+    }));
   }
   return item;
 }
 
+function waitItem(w) {
+  const name = `${w.facility_name ?? ''} ${w.room_name ?? ''}`.trim();
+  const when = formatPeriod(w.start, w.end);
+  const item = el('li', {}, el('h3', {textContent: name}),
+                  el('p', {className: 'meta', textContent: `${when} · ${t(`yWait_${w.status}`, {n: w.position})}`}));
+  if (w.status === 'waiting') {
+    item.append(actionButton(t('yLeaveWait'), `${name} ${when} ${t('yLeaveWait')}`, async () => {
+      await act(() => send('DELETE', `/waitlist/${w.id}`), t('yLeftWait'));
+    }));
+  }
+  return item;
+}
+
+async function act(call, done) {
+  try {
+    await call();
+    say('mine-status', done);
+  } catch (error) {
+    say('mine-status', problemText(error));
+  }
+  await refresh();
+}
+
 async function mine() {
-  if (!me) {
+  if (!state.me) {
     $('mine-status').textContent = t('yMineLogin');
     return;
   }
-  const {bookings} = await api.json('/me/bookings');
+  const [{bookings}, {entries}] = await Promise.all([api.json('/me/bookings'),
+                                                     api.json('/me/waitlist')]);
   $('mine').replaceChildren(...bookings.map(bookingItem));
+  $('waits').replaceChildren(...entries.map(waitItem));
+  $('waits-title').hidden = !entries.length;
   if (!bookings.length) $('mine-status').textContent = t('yNoBookings');
 }
 
+// --- start ----------------------------------------------------------------------------------
+
+function rerender() {
+  fillSelects();
+  search();
+  mine();
+  state.calendar.render();
+}
+
 async function start() {
-  me = await api.me().catch(() => null);
-  $('who').textContent = me ? me.display_name || me.username : '';
-  $('login-link').hidden = Boolean(me);
-  installLangSwitch(() => { fillKinds(); search(); mine(); });
-  fillKinds();
-  $('day').value = japanDay(1);
+  state.me = await signIn();
+  state.calendar = new RoomCalendar({
+    book: (room, unit, what) => askBooking(room.id, null, unit, `${room.facility_name} ${room.name} ${what}`),
+    wait: joinWaitlist,
+  });
+  installLangSwitch(rerender);
+  $('day').value = /^\d{4}-\d{2}-\d{2}$/.test(params.get('day') || '') ? params.get('day') : japanDay(1);
+  $('day').min = japanDay();
+  fillSelects();
   $('search-form').addEventListener('submit', search);
+  $('book-form').addEventListener('submit', confirmBooking);
+  $('more-results').addEventListener('click', showMore);
+  $('book-cancel').addEventListener('click', () => $('book-dialog').close());
+  state.map = new ResultsMap('results-map', focusFacility);
+  state.map.start().catch((error) => console.warn('map', error));
   await Promise.all([search(), mine()]);
+  if (/^\d+$/.test(params.get('room') || '')) await state.calendar.open(Number(params.get('room')));
   window.citygisBookingReady = true;
 }
 
