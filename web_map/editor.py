@@ -25,7 +25,10 @@ def safe_next(target: str | None) -> str:
 
 @router.get("/login")
 async def login_page(request: Request, next: str | None = None) -> Response:
-    context = {"config": page_config(request.app.state.settings), "next": safe_next(next)}
+    target = safe_next(next)
+    citizen = target.startswith("/yoyaku") and not target.startswith("/yoyaku/kanri")
+    context = {"config": page_config(request.app.state.settings), "next": target,
+               "title_key": "citizenLoginTitle" if citizen else "loginTitle"}
     return templates.TemplateResponse(request, "login.html", context)
 
 

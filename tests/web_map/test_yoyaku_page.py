@@ -54,6 +54,7 @@ def log_in(page: Any, live: LiveServer, username: str, next_path: str) -> None:
     page.goto(f"{live.url}/login?next={next_path}")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
+    assert page.text_content("h1") == "ログイン（施設予約）"
     page.click("#login-form button[type=submit]")
     page.wait_for_url(re.compile(r":\d+/yoyaku"))
 
@@ -140,12 +141,28 @@ def test_a_citizen_books_from_the_calendar_and_cancels(server, browser: Any) -> 
         wait_text(page, "#calendar-table", "あなたの予約")
         page.wait_for_selector("#mine li")
         assert serious_axe_violations(page) == []
+        booked = fetch(url, "SELECT lower(period) FROM booking")[0][0]
+        change_booking(page, "#calendar-table button:has-text('人数を変更')", "5")
+        change_booking(page, "#calendar-table .book-button >> nth=1", "5")
         page.click("#mine li button:has-text('取り消す')")
         wait_text(page, "#mine-status", "取り消しました。")
         assert [e for e in unexpected(seen.errors) if "422" not in e] == []
-    rows = fetch(url, "SELECT b.status, b.party_size, b.purpose FROM booking b JOIN app_user u "
-                      "ON u.id = b.user_id WHERE u.username = 'y_citizen'")
-    assert rows == [("cancelled", 3, "自治会の打合せ")]
+    rows = fetch(url, "SELECT b.status, b.party_size, b.purpose, lower(b.period) > %s "
+                      "FROM booking b JOIN app_user u ON u.id = b.user_id "
+                      "WHERE u.username = 'y_citizen'", booked)
+    assert rows == [("cancelled", 5, "自治会の打合せ", True)]
+
+
+def change_booking(page: Any, target: str, party_size: str) -> None:
+    """'Change' on my booking, pick the target in the calendar, set the party size, save."""
+    page.click("#mine li button:has-text('日時・人数を変更')")
+    page.wait_for_selector("#calendar-move:not([hidden])")
+    page.click(target)
+    assert page.text_content("#book-title") == "予約の変更"
+    page.fill("#party-size", party_size)
+    page.click("#book-form button[type=submit]")
+    wait_text(page, "#calendar-status", "予約を変更しました。")
+    assert page.is_hidden("#calendar-move")
 
 
 def test_a_citizen_waits_for_a_booked_time(server, browser: Any) -> None:

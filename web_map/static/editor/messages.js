@@ -4,7 +4,8 @@ import {initialLang, maplibreLocale, setLang as setMapLang} from '../i18n.js';
 
 const MESSAGES = {
   ja: {
-    loginTitle: '職員ログイン', username: 'ユーザー名', password: 'パスワード', login: 'ログイン',
+    loginTitle: '職員ログイン', citizenLoginTitle: 'ログイン（施設予約）',
+    username: 'ユーザー名', password: 'パスワード', login: 'ログイン',
     backToMap: 'くらしの地図へ戻る', loginFailed: 'ユーザー名またはパスワードが違います。',
     loginLocked: '失敗が続いたため、しばらくログインできません。',
     loginMissing: 'ユーザー名とパスワードを入力してください。',
@@ -51,7 +52,8 @@ const MESSAGES = {
     exposureTotals: '浸水想定区域の人口 {exposed} 人（市全体 {population} 人）。避難所の不足 {gap} 人。',
   },
   en: {
-    loginTitle: 'Staff login', username: 'User name', password: 'Password', login: 'Log in',
+    loginTitle: 'Staff login', citizenLoginTitle: 'Log in (facility booking)',
+    username: 'User name', password: 'Password', login: 'Log in',
     backToMap: 'Back to the city map', loginFailed: 'Wrong user name or password.',
     loginLocked: 'Too many failed attempts: try again later.',
     loginMissing: 'Enter your user name and password.',

@@ -14,7 +14,8 @@ function unitLabels(days) {
 }
 
 export class RoomCalendar {
-  /** actions: {book(room, unit), wait(room, unit)} */
+  /** actions: {book(room, unit, what), wait(room, unit, what), mine(room, unit, what) → a
+   * control for the viewer's own booking, or nothing} */
   constructor(actions) {
     this.actions = actions;
     this.roomId = null;
@@ -104,6 +105,7 @@ export class RoomCalendar {
       return [button];
     }
     const text = el('span', {textContent: t(`yState_${unit.state}`)});
+    if (unit.state === 'mine') return [text, this.actions.mine?.(room, unit, what)];
     if (unit.state !== 'booked') return [text];
     const wait = el('button', {type: 'button', className: 'wait-button', textContent: t('yWaitShort')});
     wait.setAttribute('aria-label', t('yWait', {label: what}));

@@ -4,6 +4,9 @@ import {addMessages} from '../editor/messages.js';
 addMessages({
   ja: {
     yNavLabel: '施設予約のページ', yNavSearch: '空きを探す', yNavLottery: '抽選申込', yNavMap: 'くらしの地図',
+    yChange: '日時・人数を変更', yChangeTitle: '予約の変更', yChangeFromTo: '{from} → {to}',
+    yMoveHint: '{what} の予約を変更します。カレンダーで新しい枠の「予約」を、人数だけ変えるときは今の枠の「人数を変更」を選んでください。',
+    yMoveCancel: '変更をやめる', yPartyOnly: '人数を変更', yChanged: '予約を変更しました。',
     yResultsTitle: '検索結果', yMore: 'さらに表示（残り {n} 室）',
     yTitle: '施設予約', ySkip: '検索へ移動', ySearchTitle: '空いている施設を探す', yDay: '利用日',
     yKind: '種類', yAnyKind: 'すべて', yCapacity: '人数（以上）', ySearch: '探す',
@@ -61,6 +64,9 @@ addMessages({
   },
   en: {
     yNavLabel: 'Booking pages', yNavSearch: 'Find a room', yNavLottery: 'Lottery', yNavMap: 'City map',
+    yChange: 'Change time or party', yChangeTitle: 'Change the booking', yChangeFromTo: '{from} → {to}',
+    yMoveHint: 'Changing your booking of {what}: choose "Book" on a new time in the calendar, or "Change party size" on the current one.',
+    yMoveCancel: 'Stop changing', yPartyOnly: 'Change party size', yChanged: 'Booking changed.',
     yResultsTitle: 'Results', yMore: 'Show more ({n} left)',
     yTitle: 'Book a facility', ySkip: 'Skip to the search', ySearchTitle: 'Find a free room',
     yDay: 'Day', yKind: 'Kind', yAnyKind: 'Any', yCapacity: 'People (at least)', ySearch: 'Search',

@@ -15,7 +15,7 @@ const near = params.has('lon') && params.has('lat')
   ? {lon: Number(params.get('lon')), lat: Number(params.get('lat')),
      radius: Number(params.get('radius') || 1000)} : null;
 const PAGE = 8;
-const state = {me: null, rooms: [], shown: PAGE, pendingBooking: null};
+const state = {me: null, rooms: [], shown: PAGE, pendingBooking: null, moving: null};
 
 function fillSelects() {
   const kind = $('kind').value;
@@ -124,28 +124,74 @@ function askBooking(roomId, capacity, unit, what) {
     $('login-link').focus();
     return;
   }
+  if (state.moving && state.moving.room_id !== roomId) stopMoving();
   state.pendingBooking = {roomId, unit, what};
-  $('book-what').textContent = `${what}（${formatPeriod(unit.start, unit.end)}）`;
+  const moving = state.moving;
+  $('book-title').textContent = t(moving ? 'yChangeTitle' : 'yBookTitle');
+  $('book-what').textContent = moving
+    ? t('yChangeFromTo', {from: formatPeriod(moving.start, moving.end), to: formatPeriod(unit.start, unit.end)})
+    : `${what}（${formatPeriod(unit.start, unit.end)}）`;
+  $('party-size').value = moving ? moving.party_size : 1;
   $('party-size').max = capacity || 10000;
+  $('purpose-field').hidden = Boolean(moving);
   $('book-error').textContent = '';
   $('book-dialog').showModal();
+}
+
+function bookingRequest(roomId, unit) {
+  const partySize = Number($('party-size').value || 1);
+  if (state.moving) {
+    const sameTime = unit.start === state.moving.start && unit.end === state.moving.end;
+    const body = sameTime ? {party_size: partySize} : {start: unit.start, end: unit.end, party_size: partySize};
+    return ['PATCH', `/bookings/${state.moving.id}`, body];
+  }
+  const body = {room_id: roomId, start: unit.start, end: unit.end, party_size: partySize};
+  if ($('purpose').value.trim()) body.purpose = $('purpose').value.trim();
+  return ['POST', '/bookings', body];
 }
 
 async function confirmBooking(event) {
   event.preventDefault();
   const {roomId, unit, what} = state.pendingBooking;
-  const body = {room_id: roomId, start: unit.start, end: unit.end,
-                party_size: Number($('party-size').value || 1)};
-  if ($('purpose').value.trim()) body.purpose = $('purpose').value.trim();
+  const changing = Boolean(state.moving);
   try {
-    await send('POST', '/bookings', body);
+    await send(...bookingRequest(roomId, unit));
   } catch (error) {
     $('book-error').textContent = problemText(error);
     return;
   }
   $('book-dialog').close();
-  say('search-status', t('yBooked', {what}));
+  if (changing) stopMoving();
+  say(changing ? 'calendar-status' : 'search-status', t(changing ? 'yChanged' : 'yBooked', {what}));
   await refresh();
+}
+
+// --- changing a booking: pick its new time (or only a new party size) in the calendar --------
+
+async function startMoving(booking) {
+  state.moving = booking;
+  $('calendar-move-text').textContent = t('yMoveHint', {what: formatPeriod(booking.start, booking.end)});
+  $('calendar-move').hidden = false;
+  await state.calendar.open(booking.room_id, dayOf(booking.start));
+}
+
+function stopMoving() {
+  state.moving = null;
+  $('calendar-move').hidden = true;
+  state.calendar.render();
+}
+
+function dayOf(instant) {
+  return new Date(Date.parse(instant) + 9 * 3600_000).toISOString().slice(0, 10);
+}
+
+function ownBookingControl(room, unit, what) {
+  const moving = state.moving;
+  if (!moving || moving.room_id !== room.id || moving.start !== unit.start) return null;
+  const button = el('button', {type: 'button', className: 'book-button', textContent: t('yPartyOnly')});
+  button.setAttribute('aria-label', `${what} ${t('yPartyOnly')}`);
+  button.addEventListener('click', () => askBooking(room.id, null, unit, what));
+  return button;
 }
 
 async function joinWaitlist(room, unit, what) {
@@ -185,6 +231,9 @@ function bookingItem(b) {
     item.append(actionButton(t('yConfirmWin'), `${name} ${when} ${t('yConfirmWin')}`, async () => {
       await act(() => send('POST', `/bookings/${b.id}/confirm`), t('yWinConfirmed'));
     }));
+  }
+  if (b.status === 'confirmed' && b.source !== 'lottery' && Date.parse(b.start) > Date.now()) {
+    item.append(actionButton(t('yChange'), `${name} ${when} ${t('yChange')}`, () => startMoving(b)));
   }
   if (['confirmed', 'won'].includes(b.status)) {
     item.append(actionButton(t('yCancel'), `${name} ${when} ${t('yCancel')}`, async () => {
@@ -245,7 +294,9 @@ async function start() {
   state.calendar = new RoomCalendar({
     book: (room, unit, what) => askBooking(room.id, null, unit, `${room.facility_name} ${room.name} ${what}`),
     wait: joinWaitlist,
+    mine: ownBookingControl,
   });
+  $('calendar-move-cancel').addEventListener('click', stopMoving);
   installLangSwitch(rerender);
   $('day').value = /^\d{4}-\d{2}-\d{2}$/.test(params.get('day') || '') ? params.get('day') : japanDay(1);
   $('day').min = japanDay();
