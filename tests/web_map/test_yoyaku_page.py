@@ -192,7 +192,7 @@ def test_a_citizen_waits_for_a_booked_time(server, browser: Any) -> None:
 
 
 def choose(page: Any, slot_index: int) -> int:
-    value = page.locator("#slot option").nth(slot_index).get_attribute("value")
+    value = page.locator("#slot option:not([disabled])").nth(slot_index).get_attribute("value")
     page.select_option("#slot", value)
     page.click("#add-choice")
     return int(value)

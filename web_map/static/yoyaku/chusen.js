@@ -52,8 +52,14 @@ async function showRound() {
 function showSlots() {
   const round = currentRound();
   const slots = (state.slots.get(round?.id) || []).filter((s) => String(s.room_id) === $('room').value);
-  $('slot').replaceChildren(...slots.map((s) => new Option(
-    `${formatPeriod(s.start, s.end)}${s.available ? '' : ` ${t('lUnavailable')}`}`, s.id)));
+  $('slot').replaceChildren(...slots.map((s) => {
+    const taken = s.available === false;  // null until the draw marks the slots
+    const option = new Option(`${formatPeriod(s.start, s.end)}${taken ? ` ${t('lUnavailable')}` : ''}`, s.id);
+    option.disabled = taken;
+    return option;
+  }));
+  const firstAvailable = slots.find((s) => s.available !== false);
+  if (firstAvailable) $('slot').value = String(firstAvailable.id);
 }
 
 function renderChoices() {
