@@ -92,7 +92,7 @@ def test_a_visitor_can_search_by_list_and_map(server, browser: Any) -> None:
         page.wait_for_function("window.citygisResultsShown > 0")
         page.select_option("#kind", "japanese_room")
         page.click("#search-form button[type=submit]")
-        page.wait_for_function("[...document.querySelectorAll('#results .meta')]"
+        page.wait_for_function("[...document.querySelectorAll('#results .meta:first-of-type')]"
                                ".every(m => m.textContent.startsWith('和室'))")
         facilities = fetch(url, "SELECT count(DISTINCT facility_id) FROM room "
                                 "WHERE active AND kind = 'japanese_room'")[0][0]

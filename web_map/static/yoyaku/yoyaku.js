@@ -52,13 +52,18 @@ function roomTitle(room) {
 function roomItem(room) {
   const title = roomTitle(room);
   const distance = room.distance_m != null ? ` · ${t('yDistance', {m: Math.round(room.distance_m)})}` : '';
-  const meta = `${room.kind_ja} · ${t('yCapacityOf', {n: room.capacity})} · ${fee(room.fee_yen)}${distance}`;
+  const kind = KINDS.find(([value]) => value === room.kind);
+  const kindName = kind && lang() === 'en' ? kind[2] : room.kind_ja;
+  const meta = `${kindName} · ${t('yCapacityOf', {n: room.capacity})} · ${fee(room.fee_yen)}${distance}`;
   const calendar = el('button', {type: 'button', className: 'calendar-button', textContent: t('yCalendar')});
   calendar.setAttribute('aria-label', `${title} ${t('yCalendar')}`);
   calendar.addEventListener('click', () => state.calendar.open(room.room_id, $('day').value));
   const item = el('li', {id: `room-${room.room_id}`, tabIndex: -1},
                   el('h3', {textContent: title}), el('p', {className: 'meta', textContent: meta}));
   item.dataset.facility = room.facility_id;
+  if (room.equipment?.length) {
+    item.append(el('p', {className: 'meta equipment', textContent: t('yEquipment', {list: room.equipment.join('、')})}));
+  }
   if (room.lottery) {
     item.append(el('p', {className: 'meta'}, t('yLottery'), ' ',
                    el('a', {href: '/yoyaku/chusen', textContent: t('yToLottery')})));
