@@ -134,3 +134,26 @@ async def room_bookings(conn: asyncpg.Connection, room_id: int, start: datetime,
     return [{**{k: row[k] for k in ("id", "status", "source", "party_size", "purpose",
                                     "username", "display_name", "email")},
              "start": iso(row["start"]), "end": iso(row["end"])} for row in rows]
+
+
+DAY_BOOKINGS_SQL = """
+SELECT b.id, b.room_id, r.name AS room_name, f.id AS facility_id, f.name AS facility_name,
+       lower(b.period) AS start, upper(b.period) AS end, b.status, b.source, b.party_size,
+       b.purpose, u.username, u.display_name
+FROM booking b JOIN room r ON r.id = b.room_id JOIN facility f ON f.id = r.facility_id
+LEFT JOIN app_user u ON u.id = b.user_id
+WHERE b.period && tstzrange($1, $2) AND ($3::integer IS NULL OR f.id = $3)
+ORDER BY lower(b.period), f.name, r.name, b.id
+"""
+DAY_FIELDS = ("id", "room_id", "room_name", "facility_id", "facility_name", "status", "source",
+              "party_size", "purpose", "username", "display_name")
+
+
+async def day_bookings(conn: asyncpg.Connection, day: date,
+                       facility_id: int | None = None) -> list[dict[str, Any]]:
+    """Every booking touching ``day`` (Japan time) across rooms, with holders (staff only;
+    audited by the caller)."""
+    start = at(day, datetime.min.time())
+    rows = await conn.fetch(DAY_BOOKINGS_SQL, start, start + timedelta(days=1), facility_id)
+    return [{**{k: row[k] for k in DAY_FIELDS}, "start": iso(row["start"]),
+             "end": iso(row["end"])} for row in rows]

@@ -182,6 +182,10 @@ BOOKING_CASES: dict[tuple[str, str], list[Case]] = {
                                                         STAFF_404)],
     ("GET", "/rooms/{roomId}/bookings"): [Case("/rooms/1/bookings", only("facility_staff"))],
     ("POST", "/citizens/{userId}/verify"): [Case(f"/citizens/{NO}/verify", STAFF_404)],
+    ("GET", "/staff/bookings"): [Case("/staff/bookings?day=2030-01-08",
+                                      only("facility_staff"))],
+    ("GET", "/staff/citizens/pending"): [Case("/staff/citizens/pending",
+                                              only("facility_staff"))],
     ("POST", "/facilities/{facilityId}/suspensions"): [Case(
         f"/facilities/{NO}/suspensions", only("facility_staff", "disaster_officer", status=404),
         {"start": "2030-01-08T00:00:00+09:00", "end": "2030-01-09T00:00:00+09:00"})],
