@@ -228,6 +228,8 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/emergency"): [Case("/emergency", PUBLIC)],
     ("GET", "/bousai"): [Case("/bousai", PUBLIC)],
     ("GET", "/yoyaku"): [Case("/yoyaku", PUBLIC)],
+    ("GET", "/yoyaku/kanri"): [Case("/yoyaku/kanri",
+                                    {**only("facility_staff"), "anonymous": 303})],
     ("GET", "/disaster/dashboard"): [Case("/disaster/dashboard",
                                           {**only("disaster_officer"), "anonymous": 303})],
     ("PUT", "/emergency"): [Case("/emergency", only("disaster_officer"),

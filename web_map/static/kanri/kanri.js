@@ -1,0 +1,407 @@
+// The facility staff's page: rooms and closed days, lottery rounds (open, draw, reveal, verify),
+// the bookings of a day with their holders, and address verification.
+import {Api, ApiError} from '../editor/api.js';
+import {formatDateTime, installLangSwitch, lang, t} from '../editor/messages.js';
+import './messages.js';
+
+const $ = (id) => document.getElementById(id);
+const api = new Api();
+const KINDS = JSON.parse($('kinds').textContent);
+const ACTIVE_BOOKINGS = ['confirmed', 'won'];
+let rooms = [];
+let rounds = [];
+
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function say(id, text) {
+  $(id).textContent = text;
+}
+
+function japanDay() {
+  return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
+}
+
+async function send(method, url, body) {
+  const response = await fetch(url, {
+    method, headers: {'Content-Type': 'application/json', 'X-CSRF-Token': api.csrf},
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const doc = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, doc);
+  return doc;
+}
+
+/** Runs an action; its problem's detail (RFC 9457) goes to the section's live region. */
+async function attempt(statusId, action) {
+  try {
+    await action();
+  } catch (error) {
+    say(statusId, t('serverError', {detail: error.message}));
+  }
+}
+
+function kindName(kind) {
+  const found = KINDS.find(([value]) => value === kind);
+  return found ? (lang() === 'en' ? found[2] : found[1]) : kind;
+}
+
+function fee(yen) {
+  return yen ? t('kFeeOf', {yen: yen.toLocaleString()}) : t('kFree');
+}
+
+function field(id, labelKey, input) {
+  input.id = id;
+  return el('div', {className: 'field'}, el('label', {htmlFor: id, textContent: t(labelKey)}), input);
+}
+
+function checkbox(id, labelKey, checked) {
+  const input = el('input', {type: 'checkbox', id, checked});
+  return el('label', {className: 'check'}, input, ' ', el('span', {textContent: t(labelKey)}));
+}
+
+// --- 1. rooms ---------------------------------------------------------------------------------
+
+function roomSummary(room) {
+  const parts = [kindName(room.kind), t('kCapacityOf', {n: room.capacity}), fee(room.fee_yen)];
+  if (room.lottery) parts.push(t('kLotteryRoom'));
+  if (!room.active) parts.push(t('kInactive'));
+  return el('summary', {}, el('strong', {textContent: room.name}), ` — ${parts.join(' · ')}`);
+}
+
+function roomForm(room) {
+  const form = el('form', {className: 'room-form'},
+    el('div', {className: 'inline-fields'},
+      field(`cap-${room.id}`, 'kCapacity', el('input', {type: 'number', min: 1, max: 10000,
+                                                        value: room.capacity, required: true})),
+      field(`fee-${room.id}`, 'kFee', el('input', {type: 'number', min: 0, max: 1000000,
+                                                   value: room.fee_yen, required: true}))),
+    checkbox(`lot-${room.id}`, 'kLottery', room.lottery),
+    checkbox(`act-${room.id}`, 'kActive', room.active),
+    el('button', {type: 'submit', className: 'primary-button', textContent: t('kSaveRoom')}));
+  form.addEventListener('submit', (event) => saveRoom(event, room));
+  return form;
+}
+
+async function saveRoom(event, room) {
+  event.preventDefault();
+  const body = {capacity: Number($(`cap-${room.id}`).value), fee_yen: Number($(`fee-${room.id}`).value),
+                lottery: $(`lot-${room.id}`).checked, active: $(`act-${room.id}`).checked};
+  await attempt('rooms-status', async () => {
+    await send('PATCH', `/rooms/${room.id}`, body);
+    await loadRooms(room.id);
+    say('rooms-status', t('kRoomSaved', {name: room.name}));
+  });
+}
+
+function closureList(room) {
+  if (!room.closures.length) return el('p', {className: 'hint', textContent: t('kNoClosures')});
+  return el('ul', {className: 'closures'}, ...room.closures.map((c) => {
+    const button = el('button', {type: 'button', textContent: t('kReopen', {day: c.day})});
+    button.addEventListener('click', () => reopen(room, c.day));
+    return el('li', {}, `${c.day} ${c.reason} `, button);
+  }));
+}
+
+function closureForm(room) {
+  const form = el('form', {className: 'inline-fields closure-form'},
+    field(`close-day-${room.id}`, 'kCloseDay', el('input', {type: 'date', required: true})),
+    field(`close-reason-${room.id}`, 'kCloseReason',
+          el('input', {value: t('kCloseReasonDefault'), maxLength: 200, required: true})),
+    el('button', {type: 'submit', textContent: t('kCloseButton')}));
+  form.addEventListener('submit', (event) => closeDay(event, room));
+  return form;
+}
+
+async function closeDay(event, room) {
+  event.preventDefault();
+  const day = $(`close-day-${room.id}`).value;
+  await attempt('rooms-status', async () => {
+    await send('POST', `/rooms/${room.id}/closures`,
+               {day, reason: $(`close-reason-${room.id}`).value});
+    await loadRooms(room.id);
+    say('rooms-status', t('kClosed', {name: room.name, day}));
+  });
+}
+
+async function reopen(room, day) {
+  await attempt('rooms-status', async () => {
+    await send('DELETE', `/rooms/${room.id}/closures/${day}`);
+    await loadRooms(room.id);
+    say('rooms-status', t('kReopened', {name: room.name, day}));
+  });
+}
+
+function roomItem(room, open) {
+  return el('details', {className: 'room', id: `room-${room.id}`, open},
+    roomSummary(room), roomForm(room),
+    el('h4', {textContent: t('kClosures')}), closureList(room), closureForm(room));
+}
+
+function facilities() {
+  const seen = new Map();
+  for (const room of rooms) seen.set(room.facility_id, room.facility_name);
+  return [...seen.entries()];
+}
+
+function renderRooms(openId) {
+  $('rooms').replaceChildren(...facilities().map(([id, name]) => el('section',
+    {className: 'facility'}, el('h3', {textContent: name}),
+    ...rooms.filter((r) => r.facility_id === id).map((r) => roomItem(r, r.id === openId)))));
+  const options = () => facilities().map(([id, name]) => new Option(name, id));
+  $('new-facility').replaceChildren(...options());
+  $('day-facility').replaceChildren(new Option(t('kAllFacilities'), ''), ...options());
+}
+
+async function loadRooms(openId = null) {
+  const chosen = $('day-facility').value;
+  rooms = (await api.json('/rooms')).rooms;
+  renderRooms(openId);
+  $('day-facility').value = chosen;
+  if (!$('rooms-status').textContent) {
+    say('rooms-status', rooms.length ? t('kRoomsLoaded', {n: rooms.length}) : t('kNoRooms'));
+  }
+}
+
+function parseUnits(text) {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const units = lines.map((line) => line.match(/^(.+?)\s+(\d{1,2}:\d{2})\s*[-–〜~]\s*(\d{1,2}:\d{2})$/));
+  if (!units.length || units.some((m) => !m)) return null;
+  const pad = (clock) => clock.padStart(5, '0');
+  return units.map(([, label, starts, ends]) => ({label, starts: pad(starts), ends: pad(ends)}));
+}
+
+function newRoomBody() {
+  const units = parseUnits($('new-units').value);
+  const days = [...document.querySelectorAll('#new-weekdays input:checked')].map((i) => Number(i.value));
+  if (!units) throw new Error(t('kUnitsInvalid'));
+  if (!days.length) throw new Error(t('kNoWeekday'));
+  return {facility_id: Number($('new-facility').value), name: $('new-name').value.trim(),
+          kind: $('new-kind').value, capacity: Number($('new-capacity').value),
+          fee_yen: Number($('new-fee').value), lottery: $('new-lottery').checked, units,
+          hours: days.map((weekday) => ({weekday, opens: $('new-opens').value,
+                                         closes: $('new-closes').value}))};
+}
+
+async function addRoom(event) {
+  event.preventDefault();
+  await attempt('rooms-status', async () => {
+    const room = await send('POST', '/rooms', newRoomBody());
+    $('new-name').value = '';
+    await loadRooms(room.id);
+    say('rooms-status', t('kRoomAdded', {name: room.name}));
+  });
+}
+
+function fillStaticChoices() {
+  const kind = $('new-kind').value;
+  $('new-kind').replaceChildren(...KINDS.map(([value, ja, en]) => new Option(lang() === 'en' ? en : ja, value)));
+  if (kind) $('new-kind').value = kind;
+  const checked = new Set([...document.querySelectorAll('#new-weekdays input:checked')].map((i) => i.value));
+  const names = t('kWeekdays').split(',');
+  $('new-weekdays').replaceChildren(...names.map((name, i) => {
+    const value = String(i + 1);
+    const input = el('input', {type: 'checkbox', value, id: `weekday-${value}`,
+                               checked: !checked.size || checked.has(value)});
+    return el('label', {className: 'check', htmlFor: input.id}, input, ` ${name}`);
+  }));
+}
+
+// --- 2. lottery -------------------------------------------------------------------------------
+
+function roundStatus(round) {
+  if (round.revealed_at) return t('kStatusRevealed');
+  return round.status === 'drawn' ? t('kStatusDrawn') : t('kStatusOpen');
+}
+
+function roundButtons(round) {
+  const buttons = [];
+  const add = (key, action) => {
+    const button = el('button', {type: 'button', textContent: t(key)});
+    button.setAttribute('aria-label', `${t('kRoundTitle', {month: round.month})} ${t(key)}`);
+    button.addEventListener('click', () => attempt('lottery-status', () => action(round)));
+    buttons.push(button);
+  };
+  if (round.status === 'open') add('kDraw', drawRound);
+  if (round.status === 'drawn' && !round.revealed_at) add('kReveal', revealRound);
+  if (round.status === 'drawn') add('kVerify', showRecord);
+  return el('div', {className: 'buttons'}, ...buttons);
+}
+
+function roundItem(round) {
+  const when = t('kWindow', {opens: formatDateTime(round.opens_at), closes: formatDateTime(round.closes_at)});
+  return el('li', {id: `round-${round.id}`},
+    el('h3', {textContent: `${t('kRoundTitle', {month: round.month})} — ${roundStatus(round)}`}),
+    el('p', {className: 'meta', textContent: when}),
+    el('p', {className: 'meta', textContent: t('kCounts', {entries: round.entries, slots: round.slots})}),
+    el('p', {className: 'meta'}, `${t('kCommitment')}: `, el('code', {textContent: round.seed_commitment})),
+    roundButtons(round));
+}
+
+async function loadRounds() {
+  rounds = (await api.json('/lottery/rounds')).rounds;
+  $('rounds').replaceChildren(...rounds.map(roundItem));
+  if (!rounds.length) $('rounds').append(el('li', {className: 'hint', textContent: t('kNoRounds')}));
+}
+
+async function openRound(event) {
+  event.preventDefault();
+  const body = {max_choices: Number($('round-max').value) || 3};
+  if ($('round-month').value) body.month = $('round-month').value;
+  await attempt('lottery-status', async () => {
+    const round = await send('POST', '/lottery/rounds', body);
+    await loadRounds();
+    say('lottery-status', t('kRoundOpened', {month: round.month}));
+  });
+}
+
+async function drawRound(round) {
+  if (!window.confirm(t('kConfirmDraw', {month: round.month}))) return;
+  const done = await send('POST', `/lottery/rounds/${round.id}/draw`);
+  await loadRounds();
+  say('lottery-status', t('kDrawn', {month: round.month, winners: done.winners}));
+}
+
+async function revealRound(round) {
+  if (!window.confirm(t('kConfirmReveal', {month: round.month}))) return;
+  await send('POST', `/lottery/rounds/${round.id}/reveal`);
+  await loadRounds();
+  await showRecord(rounds.find((r) => r.id === round.id) || round);
+  say('lottery-status', t('kRevealed', {month: round.month}));
+}
+
+async function sha256Hex(bytes) {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function hexBytes(hex) {
+  return new Uint8Array(hex.match(/../g).map((pair) => parseInt(pair, 16)));
+}
+
+/** SHA-256 of the seed against the commitment, and of the entries against their digest. */
+async function checks(record) {
+  const round = record.round;
+  if (!round.seed) return [el('p', {textContent: t('kSeedHidden')})];
+  if (!globalThis.crypto?.subtle) return [el('p', {textContent: t('kSeedUnchecked')})];
+  const seedOk = await sha256Hex(hexBytes(round.seed)) === round.seed_commitment;
+  const canonical = [...record.entries].sort((a, b) => (a.entry < b.entry ? -1 : 1))
+    .map((e) => [e.entry, e.choices, e.prior_losses]);
+  const digest = await sha256Hex(new TextEncoder().encode(JSON.stringify(canonical)));
+  const digestOk = digest === round.entries_digest;
+  return [el('p', {className: 'meta'}, `${t('kSeed')}: `, el('code', {textContent: round.seed})),
+          el('p', {id: 'seed-check', className: seedOk ? 'ok' : 'bad', textContent: t(seedOk ? 'kSeedOk' : 'kSeedBad')}),
+          el('p', {id: 'digest-check', className: digestOk ? 'ok' : 'bad', textContent: t(digestOk ? 'kDigestOk' : 'kDigestBad')})];
+}
+
+async function showRecord(round) {
+  const record = await api.json(`/lottery/rounds/${round.id}/results`);
+  const command = `citygis lottery verify ${round.id} --url ${window.location.origin}`;
+  const box = $('verify-record');
+  box.replaceChildren(
+    el('h3', {tabIndex: -1, id: 'record-title', textContent: t('kRecordTitle', {month: round.month})}),
+    el('p', {className: 'meta', textContent: t('kRecordCounts', {entries: record.entries.length,
+      results: record.results.length, slots: record.slots.length})}),
+    ...await checks(record),
+    el('p', {textContent: t('kCliHint')}), el('pre', {}, el('code', {id: 'verify-command', textContent: command})));
+  box.hidden = false;
+  $('record-title').focus();
+}
+
+// --- 3. the day's bookings --------------------------------------------------------------------
+
+function holder(b) {
+  if (!b.username) return '—';
+  return b.display_name ? `${b.display_name}（${b.username}）` : b.username;
+}
+
+function bookingItem(b) {
+  const end = formatDateTime(b.end).split(' ').slice(lang() === 'en' ? -2 : -1).join(' ');
+  const what = `${formatDateTime(b.start)}〜${end} ${b.facility_name} ${b.room_name}`;
+  const item = el('li', {id: `booking-${b.id}`},
+    el('h3', {textContent: what}),
+    el('p', {className: 'meta', textContent: `${t('kHolder')}: ${holder(b)} · ${t(`bs_${b.status}`)} · ${t('kParty', {n: b.party_size})}`}));
+  if (b.purpose) item.append(el('p', {className: 'meta', textContent: b.purpose}));
+  if (ACTIVE_BOOKINGS.includes(b.status) && new Date(b.start) > Date.now()) {
+    const button = el('button', {type: 'button', className: 'danger-button', textContent: t('kCancelBooking')});
+    button.setAttribute('aria-label', `${holder(b)} ${what} ${t('kCancelBooking')}`);
+    button.addEventListener('click', () => cancelBooking(b, what));
+    item.append(button);
+  }
+  return item;
+}
+
+async function loadDay(event) {
+  event?.preventDefault();
+  const params = new URLSearchParams({day: $('day').value});
+  if ($('day-facility').value) params.set('facility', $('day-facility').value);
+  await attempt('today-status', async () => {
+    const {day, bookings} = await api.json(`/staff/bookings?${params}`);
+    $('day-bookings').replaceChildren(...bookings.map(bookingItem));
+    say('today-status', bookings.length ? t('kTodayLoaded', {day, n: bookings.length}) : t('kNoBookings', {day}));
+  });
+}
+
+async function cancelBooking(b, what) {
+  if (!window.confirm(t('kConfirmCancel', {who: holder(b), what}))) return;
+  await attempt('today-status', async () => {
+    await send('POST', `/bookings/${b.id}/cancel`);
+    await loadDay();
+    say('today-status', t('kCancelled', {id: b.id}));
+  });
+}
+
+// --- 4. address verification ------------------------------------------------------------------
+
+function pendingItem(c) {
+  const who = c.display_name || c.username;
+  const button = el('button', {type: 'button', className: 'primary-button', textContent: t('kVerifyButton')});
+  button.setAttribute('aria-label', t('kVerifyLabel', {who}));
+  button.addEventListener('click', () => verify(c, who));
+  return el('li', {id: `citizen-${c.user_id}`}, el('h3', {textContent: `${who}（${c.username}）`}),
+    el('p', {className: 'meta', textContent: `${c.address} · ${t('kSince', {when: formatDateTime(c.since)})}`}),
+    button);
+}
+
+async function loadPending() {
+  await attempt('verify-status', async () => {
+    const {citizens} = await api.json('/staff/citizens/pending');
+    $('pending').replaceChildren(...citizens.map(pendingItem));
+    if (!citizens.length) say('verify-status', t('kNoPending'));
+    else if (!$('verify-status').textContent) say('verify-status', t('kPendingCount', {n: citizens.length}));
+  });
+}
+
+async function verify(citizen, who) {
+  await attempt('verify-status', async () => {
+    await send('POST', `/citizens/${citizen.user_id}/verify`);
+    await loadPending();
+    say('verify-status', t('kVerified', {who}));
+  });
+}
+
+// --- start ------------------------------------------------------------------------------------
+
+function rerender() {
+  fillStaticChoices();
+  renderRooms(null);
+  return Promise.all([loadRounds(), loadDay(), loadPending()]);
+}
+
+async function start() {
+  await api.me();
+  installLangSwitch(rerender);
+  fillStaticChoices();
+  $('day').value = japanDay();
+  $('new-room-form').addEventListener('submit', addRoom);
+  $('round-form').addEventListener('submit', openRound);
+  $('day-form').addEventListener('submit', loadDay);
+  await attempt('rooms-status', () => Promise.all([loadRooms(), loadRounds()]));
+  await Promise.all([loadDay(), loadPending()]);
+  window.citygisKanriReady = true;
+}
+
+start();
