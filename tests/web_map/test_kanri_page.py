@@ -87,11 +87,14 @@ def fetch(url: URL, sql: str, *args: Any) -> list[tuple[Any, ...]]:
 
 def test_staff_change_a_room_close_a_day_and_add_a_room(server, browser: Any) -> None:
     live, url = server
-    [(room_id, name)] = fetch(url, "SELECT id, name FROM room WHERE active AND NOT lottery "
-                                   "ORDER BY facility_id, name LIMIT 1")
+    [(room_id, name, facility)] = fetch(
+        url, "SELECT id, name, facility_id FROM room WHERE active AND NOT lottery "
+             "ORDER BY facility_id, name LIMIT 1")
     with browser_page(browser) as (page, seen):
         log_in(page, live.url)
         assert "室を表示しています" in page.text_content("#rooms-status")
+        assert not page.is_visible(f"#room-{room_id}")
+        page.click(f"#facility-{facility} > summary")
         page.click(f"#room-{room_id} > summary")
         page.fill(f"#cap-{room_id}", "77")
         page.click(f"#room-{room_id} .room-form button[type=submit]")
@@ -207,6 +210,7 @@ def test_english_and_a_phone_screen(server, browser: Any) -> None:
         page.click("#lang-switch")
         page.wait_for_function("document.documentElement.lang === 'en'")
         assert page.text_content("#rooms-title") == "Facilities and rooms"
+        page.click(".facility > summary")
         page.click(".room > summary")
         page.click("#new-room-form .defaults > summary")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

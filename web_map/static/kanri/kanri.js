@@ -147,10 +147,19 @@ function facilities() {
   return [...seen.entries()];
 }
 
+function facilityItem(id, name, openIds) {
+  const own = rooms.filter((r) => r.facility_id === id);
+  const open = openIds.has(id) || own.some((r) => r.id === openIds.room);
+  return el('details', {className: 'facility', id: `facility-${id}`, open},
+    el('summary', {}, el('strong', {textContent: name}), ` — ${t('kRoomCount', {n: own.length})}`),
+    ...own.map((r) => roomItem(r, r.id === openIds.room)));
+}
+
 function renderRooms(openId) {
-  $('rooms').replaceChildren(...facilities().map(([id, name]) => el('section',
-    {className: 'facility'}, el('h3', {textContent: name}),
-    ...rooms.filter((r) => r.facility_id === id).map((r) => roomItem(r, r.id === openId)))));
+  const openIds = new Set([...document.querySelectorAll('details.facility[open]')]
+    .map((d) => Number(d.id.split('-')[1])));
+  openIds.room = openId;
+  $('rooms').replaceChildren(...facilities().map(([id, name]) => facilityItem(id, name, openIds)));
   const options = () => facilities().map(([id, name]) => new Option(name, id));
   $('new-facility').replaceChildren(...options());
   $('day-facility').replaceChildren(new Option(t('kAllFacilities'), ''), ...options());
