@@ -163,6 +163,9 @@ def test_staff_open_draw_reveal_and_verify_a_lottery_round(server, browser: Any)
         assert page.text_content("#digest-check").startswith("✓")
         assert page.text_content("#verify-command") == (
             f"citygis lottery verify {round_id} --url {live.url}")
+        page.click("#lang-switch")
+        page.wait_for_function(
+            "document.querySelector('#seed-check').textContent.startsWith('✓ SHA-256')")
         assert serious_axe_violations(page) == []
         assert seen.external == [] and seen.errors == []
     assert fetch(url, "SELECT status, revealed_at IS NOT NULL FROM lottery_round") == [
@@ -195,7 +198,8 @@ def test_staff_verify_a_pending_address(server, browser: Any) -> None:
         log_in(page, live.url)
         page.wait_for_selector("#pending li")
         assert "中央3-1-1" in page.text_content("#pending")
-        page.click("#pending button[aria-label*='予約 一郎']")
+        page.focus("#pending button[aria-label*='予約 一郎']")
+        page.keyboard.press("Enter")
         status_is(page, "verify", "予約 一郎 さんの住所を確認済みにしました")
         assert serious_axe_violations(page) == []
         assert seen.external == [] and seen.errors == []
@@ -207,6 +211,8 @@ def test_english_and_a_phone_screen(server, browser: Any) -> None:
     live, _url = server
     with browser_page(browser, viewport={"width": 390, "height": 844}) as (page, seen):
         log_in(page, live.url)
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
         page.click("#lang-switch")
         page.wait_for_function("document.documentElement.lang === 'en'")
         assert page.text_content("#rooms-title") == "Facilities and rooms"

@@ -80,7 +80,7 @@ addMessages({
     kDigestOk: '✓ The digest of the entries matches', kDigestBad: '✗ The digest of the entries does not match',
     kRecordCounts: '{entries} entries · {results} winners · {slots} slots',
     kCliHint: 'Anyone can re-run the draw and compare the winners with:',
-    kTodayLoaded: '{n} bookings on {day}', kNoBookings: 'No bookings on {day}.',
+    kTodayLoaded: 'Bookings on {day}: {n}', kNoBookings: 'No bookings on {day}.',
     kDay: 'Day', kAllFacilities: 'All facilities', kShow: 'Show', kHolder: 'Holder',
     kParty: '{n} people', kCancelBooking: 'Cancel', kConfirmCancel: 'Cancel the booking of {who} ({what})?',
     kCancelled: 'Booking {id} cancelled.',
@@ -88,7 +88,7 @@ addMessages({
     bs_cancelled: 'cancelled', bs_lapsed: 'lapsed', bs_suspended: 'suspended (shelter etc.)',
     kVerifyHint: 'Citizens whose address awaits verification. Check their identity document at the counter, then press "Mark verified".',
     kNoPending: 'Nobody is waiting for verification.', kPendingCount: '{n} waiting for verification.',
-    kVerifyButton: 'Mark verified', kVerifyLabel: "Mark {who}'s address verified",
+    kVerifyButton: 'Mark verified', kVerifyLabel: 'Mark verified: the address of {who}',
     kVerified: "{who}'s address is verified.", kSince: 'since {when}',
   },
 });
