@@ -14,7 +14,15 @@ from api import audit
 from api.deps import reject_unknown_parameters
 from api.ogc.common import json_response
 from api.routes import booking_deps
-from api.routes.booking_deps import INT4, RoomId, StaffDep, SuspenderDep, instant, write
+from api.routes.booking_deps import (
+    INT4,
+    RoomId,
+    StaffDep,
+    SuspenderDep,
+    instant,
+    read,
+    write,
+)
 from layers.facilities import households, room_admin
 from layers.facilities.rooms import japan_day, utcnow
 from layers.facilities.schemas import ClosureIn, RoomIn, RoomPatch, SuspensionIn
@@ -29,6 +37,12 @@ SuspensionId = Annotated[int, Path(alias="suspensionId", ge=1, le=INT4)]
 async def _audited(request: Request, conn: Any, action: str, target: str,
                    detail: dict[str, Any] | None = None) -> None:
     await audit.record(request, action, target, detail, conn=conn)
+
+
+@router.get("/staff/rooms", summary="Every room, inactive ones too (staff)")
+async def staff_rooms(request: Request, identity: StaffDep) -> Response:
+    reject_unknown_parameters(request, frozenset())
+    return json_response({"rooms": await read(request, room_admin.all_rooms)})
 
 
 @router.post("/rooms", status_code=201, summary="Add a room to a facility (staff)")

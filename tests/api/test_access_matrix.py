@@ -182,6 +182,7 @@ BOOKING_CASES: dict[tuple[str, str], list[Case]] = {
                                                         STAFF_404)],
     ("GET", "/rooms/{roomId}/bookings"): [Case("/rooms/1/bookings", only("facility_staff"))],
     ("POST", "/citizens/{userId}/verify"): [Case(f"/citizens/{NO}/verify", STAFF_404)],
+    ("GET", "/staff/rooms"): [Case("/staff/rooms", only("facility_staff"))],
     ("GET", "/staff/bookings"): [Case("/staff/bookings?day=2030-01-08",
                                       only("facility_staff"))],
     ("GET", "/staff/citizens/pending"): [Case("/staff/citizens/pending",

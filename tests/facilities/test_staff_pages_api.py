@@ -97,6 +97,19 @@ def test_citizens_and_visitors_may_not_read_them(live: LiveServer, citizen: Pers
         assert_problem(anonymous.get("/staff/citizens/pending"), 401)
 
 
+def test_staff_see_the_rooms_the_public_no_longer_sees(live: LiveServer, staff: Person,
+                                                      citizen: Person, db: DB) -> None:
+    room = db(lambda conn: conn.fetchval("SELECT max(id) FROM room WHERE active"))
+    with staff.client(live.url) as client:
+        assert client.patch(f"/rooms/{room}", json={"active": False}).status_code == 200
+        listed = {r["id"]: r["active"] for r in client.get("/staff/rooms").json()["rooms"]}
+        assert_problem(client.get("/staff/rooms", params={"active": "all"}), 400)
+        client.patch(f"/rooms/{room}", json={"active": True})
+    with citizen.client(live.url) as client:
+        assert_problem(client.get("/staff/rooms"), 403)
+    assert listed[room] is False and len(listed) > 1
+
+
 def test_pending_citizens_until_verified(live: LiveServer, staff: Person, citizen: Person,
                                          db: DB) -> None:
     db(lambda conn: make_person(conn, "desk-verified", address="中央1-1-1", verified=True))

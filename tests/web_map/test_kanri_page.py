@@ -100,6 +100,15 @@ def test_staff_change_a_room_close_a_day_and_add_a_room(server, browser: Any) ->
         page.click(f"#room-{room_id} .room-form button[type=submit]")
         status_is(page, "rooms", f"{name} を保存しました")
         assert fetch(url, "SELECT capacity FROM room WHERE id = %s", room_id) == [(77,)]
+        page.uncheck(f"#act-{room_id}")
+        page.click(f"#room-{room_id} .room-form button[type=submit]")
+        page.wait_for_function(f"document.querySelector('#room-{room_id} summary')"
+                               ".textContent.includes('休止中')")
+        page.check(f"#act-{room_id}")
+        page.click(f"#room-{room_id} .room-form button[type=submit]")
+        page.wait_for_function(f"!document.querySelector('#room-{room_id} summary')"
+                               ".textContent.includes('休止中')")
+        assert fetch(url, "SELECT active FROM room WHERE id = %s", room_id) == [(True,)]
         closed = (TODAY + timedelta(days=9)).isoformat()
         page.fill(f"#close-day-{room_id}", closed)
         page.click(f"#room-{room_id} .closure-form button[type=submit]")

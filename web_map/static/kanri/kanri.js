@@ -136,7 +136,7 @@ function renderRooms(openId) {
 
 async function loadRooms(openId = null) {
   const chosen = $('day-facility').value;
-  rooms = (await api.json('/rooms')).rooms;
+  rooms = (await api.json('/staff/rooms')).rooms;
   renderRooms(openId);
   $('day-facility').value = chosen;
   if (!$('rooms-status').textContent) {
