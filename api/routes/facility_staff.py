@@ -1,6 +1,7 @@
-"""Staff routes of the facilities (施設管理): rooms, their units, hours and closed days; the
-bookings of a room with their holders (each read audited); verifying citizens' addresses; and
-suspending a facility (also for disaster officers, when it opens as a shelter)."""
+"""Staff routes of the facilities (施設管理): rooms (inactive ones too), their units, hours and
+closed days; the bookings of a room or of a day with their holders (each read audited); the
+citizens awaiting address verification and verifying them; and suspending a facility (also for
+disaster officers, when it opens as a shelter)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from fastapi.responses import Response
 from api import audit
 from api.deps import reject_unknown_parameters
 from api.ogc.common import json_response
-from api.routes import booking_deps
 from api.routes.booking_deps import (
     INT4,
     RoomId,
@@ -23,6 +23,7 @@ from api.routes.booking_deps import (
     read,
     write,
 )
+from api.routes.booking_deps import day as day_parameter
 from layers.facilities import households, room_admin
 from layers.facilities.rooms import japan_day, utcnow
 from layers.facilities.schemas import ClosureIn, RoomIn, RoomPatch, SuspensionIn
@@ -126,7 +127,7 @@ async def bookings_of_day(
 ) -> Response:
     """``day`` YYYY-MM-DD (default: today, Japan time); ``facility`` narrows to one facility."""
     reject_unknown_parameters(request, frozenset({"day", "facility"}))
-    wanted = booking_deps.day(request, "day") or japan_day(utcnow())
+    wanted = day_parameter(request, "day") or japan_day(utcnow())
 
     async def run(conn: Any) -> list[dict[str, Any]]:
         rows = await room_admin.day_bookings(conn, wanted, facility)
