@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL
 
 from api.app import create_app as create_api_app
 from gis_core.settings import Settings
-from web_map import bousai, dashboard, editor, exports, pages, yoyaku
+from web_map import bousai, dashboard, editor, exports, kanri, pages, yoyaku
 
 
 def create_app(settings: Settings | None = None, url: URL | None = None) -> FastAPI:
@@ -22,4 +22,5 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.include_router(bousai.router)
     app.include_router(dashboard.router)
     app.include_router(yoyaku.router)
+    app.include_router(kanri.router)
     return app

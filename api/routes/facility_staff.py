@@ -1,21 +1,31 @@
-"""Staff routes of the facilities (施設管理): rooms, their units, hours and closed days; the
-bookings of a room with their holders (each read audited); verifying citizens' addresses; and
-suspending a facility (also for disaster officers, when it opens as a shelter)."""
+"""Staff routes of the facilities (施設管理): rooms (inactive ones too), their units, hours and
+closed days; the bookings of a room or of a day with their holders (each read audited); the
+citizens awaiting address verification and verifying them; and suspending a facility (also for
+disaster officers, when it opens as a shelter)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 
 from api import audit
 from api.deps import reject_unknown_parameters
 from api.ogc.common import json_response
-from api.routes.booking_deps import INT4, RoomId, StaffDep, SuspenderDep, instant, write
+from api.routes.booking_deps import (
+    INT4,
+    RoomId,
+    StaffDep,
+    SuspenderDep,
+    instant,
+    read,
+    write,
+)
+from api.routes.booking_deps import day as day_parameter
 from layers.facilities import households, room_admin
-from layers.facilities.rooms import utcnow
+from layers.facilities.rooms import japan_day, utcnow
 from layers.facilities.schemas import ClosureIn, RoomIn, RoomPatch, SuspensionIn
 from layers.facilities.service import lift_suspension, suspend_facility
 
@@ -28,6 +38,12 @@ SuspensionId = Annotated[int, Path(alias="suspensionId", ge=1, le=INT4)]
 async def _audited(request: Request, conn: Any, action: str, target: str,
                    detail: dict[str, Any] | None = None) -> None:
     await audit.record(request, action, target, detail, conn=conn)
+
+
+@router.get("/staff/rooms", summary="Every room, inactive ones too (staff)")
+async def staff_rooms(request: Request, identity: StaffDep) -> Response:
+    reject_unknown_parameters(request, frozenset())
+    return json_response({"rooms": await read(request, room_admin.all_rooms)})
 
 
 @router.post("/rooms", status_code=201, summary="Add a room to a facility (staff)")
@@ -101,6 +117,39 @@ async def room_bookings(request: Request, room_id: RoomId, identity: StaffDep) -
         return rows
 
     return json_response({"room_id": room_id, "bookings": await write(request, run)})
+
+
+@router.get("/staff/bookings", summary="Every booking of a day across rooms, with holders "
+            "(staff, audited)")
+async def bookings_of_day(
+    request: Request, identity: StaffDep,
+    facility: Annotated[int | None, Query(ge=1, le=INT4)] = None,
+) -> Response:
+    """``day`` YYYY-MM-DD (default: today, Japan time); ``facility`` narrows to one facility."""
+    reject_unknown_parameters(request, frozenset({"day", "facility"}))
+    wanted = day_parameter(request, "day") or japan_day(utcnow())
+
+    async def run(conn: Any) -> list[dict[str, Any]]:
+        rows = await room_admin.day_bookings(conn, wanted, facility)
+        await _audited(request, conn, "read", f"bookings_day:{wanted}",
+                       {"query": str(request.url.query), "holders": len(rows)})
+        return rows
+
+    return json_response({"day": str(wanted), "facility": facility,
+                          "bookings": await write(request, run)})
+
+
+@router.get("/staff/citizens/pending",
+            summary="Citizens whose address awaits verification (本人確認; staff, audited)")
+async def pending_citizens(request: Request, identity: StaffDep) -> Response:
+    reject_unknown_parameters(request, frozenset())
+
+    async def run(conn: Any) -> list[dict[str, Any]]:
+        rows = await households.pending(conn)
+        await _audited(request, conn, "read", "citizens_pending", {"citizens": len(rows)})
+        return rows
+
+    return json_response({"citizens": await write(request, run)})
 
 
 @router.post("/citizens/{userId}/verify", summary="Confirm a citizen's address (本人確認)")

@@ -75,3 +75,14 @@ async def profile(conn: asyncpg.Connection, user_id: int) -> dict[str, Any]:
         return {"address": None, "verified": False, "verified_at": None, "updated_at": None}
     return {"address": row["address"], "verified": row["verified"],
             "verified_at": iso(row["verified_at"]), "updated_at": iso(row["updated_at"])}
+
+
+async def pending(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Citizens whose address awaits verification (本人確認), oldest first."""
+    rows = await conn.fetch(
+        "SELECT p.user_id, u.username, u.display_name, p.address, p.updated_at "
+        "FROM citizen_profile p JOIN app_user u ON u.id = p.user_id "
+        "WHERE NOT p.verified ORDER BY p.updated_at, p.user_id")
+    return [{"user_id": r["user_id"], "username": r["username"],
+             "display_name": r["display_name"], "address": r["address"],
+             "since": iso(r["updated_at"])} for r in rows]

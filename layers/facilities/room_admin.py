@@ -10,11 +10,19 @@ import asyncpg
 
 from gis_core.errors import ConflictError, NotFoundError, RuleViolation
 from layers.facilities.ledger import ACTIVE, iso
-from layers.facilities.rooms import at, load_room, room_doc
+from layers.facilities.rooms import at, load_room, load_rooms, room_doc
 from layers.facilities.schemas import ClosureIn, HoursIn, RoomIn, RoomPatch, UnitIn
 
 COLUMNS = ("name", "kind", "capacity", "fee_yen", "equipment", "closed_on_holidays", "lottery",
            "active")
+
+
+async def all_rooms(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Every room, the inactive ones too (the public list leaves them out)."""
+    ids = [r["id"] for r in await conn.fetch(
+        "SELECT id FROM room ORDER BY facility_id, name")]
+    rooms = await load_rooms(conn, ids)
+    return [room_doc(rooms[i]) for i in ids]
 
 
 async def create_room(conn: asyncpg.Connection, data: RoomIn) -> dict[str, Any]:
@@ -134,3 +142,26 @@ async def room_bookings(conn: asyncpg.Connection, room_id: int, start: datetime,
     return [{**{k: row[k] for k in ("id", "status", "source", "party_size", "purpose",
                                     "username", "display_name", "email")},
              "start": iso(row["start"]), "end": iso(row["end"])} for row in rows]
+
+
+DAY_BOOKINGS_SQL = """
+SELECT b.id, b.room_id, r.name AS room_name, f.id AS facility_id, f.name AS facility_name,
+       lower(b.period) AS start, upper(b.period) AS end, b.status, b.source, b.party_size,
+       b.purpose, u.username, u.display_name
+FROM booking b JOIN room r ON r.id = b.room_id JOIN facility f ON f.id = r.facility_id
+LEFT JOIN app_user u ON u.id = b.user_id
+WHERE b.period && tstzrange($1, $2) AND ($3::integer IS NULL OR f.id = $3)
+ORDER BY lower(b.period), f.name, r.name, b.id
+"""
+DAY_FIELDS = ("id", "room_id", "room_name", "facility_id", "facility_name", "status", "source",
+              "party_size", "purpose", "username", "display_name")
+
+
+async def day_bookings(conn: asyncpg.Connection, day: date,
+                       facility_id: int | None = None) -> list[dict[str, Any]]:
+    """Every booking touching ``day`` (Japan time) across rooms, with holders (staff only;
+    audited by the caller)."""
+    start = at(day, datetime.min.time())
+    rows = await conn.fetch(DAY_BOOKINGS_SQL, start, start + timedelta(days=1), facility_id)
+    return [{**{k: row[k] for k in DAY_FIELDS}, "start": iso(row["start"]),
+             "end": iso(row["end"])} for row in rows]

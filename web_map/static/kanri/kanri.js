@@ -1,0 +1,284 @@
+// The facility staff's page: rooms and closed days, lottery rounds (lottery.js), the bookings
+// of a day with their holders, and address verification.
+import {formatDateTime, installLangSwitch, lang, t} from '../editor/messages.js';
+import './messages.js';
+import {$, api, attempt, el, say, send} from './common.js';
+import {loadRounds, openRound, refreshLottery} from './lottery.js';
+
+const KINDS = JSON.parse($('kinds').textContent);
+const ACTIVE_BOOKINGS = ['confirmed', 'won'];
+let rooms = [];
+
+function japanDay() {
+  return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
+}
+
+function kindName(kind) {
+  const found = KINDS.find(([value]) => value === kind);
+  return found ? (lang() === 'en' ? found[2] : found[1]) : kind;
+}
+
+function fee(yen) {
+  return yen ? t('kFeeOf', {yen: yen.toLocaleString()}) : t('kFree');
+}
+
+function field(id, labelKey, input) {
+  input.id = id;
+  return el('div', {className: 'field'}, el('label', {htmlFor: id, textContent: t(labelKey)}), input);
+}
+
+function checkbox(id, labelKey, checked) {
+  const input = el('input', {type: 'checkbox', id, checked});
+  return el('label', {className: 'check'}, input, ' ', el('span', {textContent: t(labelKey)}));
+}
+
+// --- 1. rooms ---------------------------------------------------------------------------------
+
+function roomSummary(room) {
+  const parts = [kindName(room.kind), t('kCapacityOf', {n: room.capacity}), fee(room.fee_yen)];
+  if (room.lottery) parts.push(t('kLotteryRoom'));
+  if (!room.active) parts.push(t('kInactive'));
+  return el('summary', {}, el('strong', {textContent: room.name}), ` — ${parts.join(' · ')}`);
+}
+
+function roomForm(room) {
+  const form = el('form', {className: 'room-form'},
+    el('div', {className: 'inline-fields'},
+      field(`cap-${room.id}`, 'kCapacity', el('input', {type: 'number', min: 1, max: 10000,
+                                                        value: room.capacity, required: true})),
+      field(`fee-${room.id}`, 'kFee', el('input', {type: 'number', min: 0, max: 1000000,
+                                                   value: room.fee_yen, required: true}))),
+    checkbox(`lot-${room.id}`, 'kLottery', room.lottery),
+    checkbox(`act-${room.id}`, 'kActive', room.active),
+    el('button', {type: 'submit', className: 'primary-button', textContent: t('kSaveRoom')}));
+  form.addEventListener('submit', (event) => saveRoom(event, room));
+  return form;
+}
+
+async function saveRoom(event, room) {
+  event.preventDefault();
+  const body = {capacity: Number($(`cap-${room.id}`).value), fee_yen: Number($(`fee-${room.id}`).value),
+                lottery: $(`lot-${room.id}`).checked, active: $(`act-${room.id}`).checked};
+  await attempt('rooms-status', async () => {
+    await send('PATCH', `/rooms/${room.id}`, body);
+    await loadRooms(room.id);
+    say('rooms-status', t('kRoomSaved', {name: room.name}));
+  });
+}
+
+function closureList(room) {
+  if (!room.closures.length) return el('p', {className: 'hint', textContent: t('kNoClosures')});
+  return el('ul', {className: 'closures'}, ...room.closures.map((c) => {
+    const button = el('button', {type: 'button', textContent: t('kReopen', {day: c.day})});
+    button.addEventListener('click', () => reopen(room, c.day));
+    return el('li', {}, `${c.day} ${c.reason} `, button);
+  }));
+}
+
+function closureForm(room) {
+  const form = el('form', {className: 'inline-fields closure-form'},
+    field(`close-day-${room.id}`, 'kCloseDay', el('input', {type: 'date', min: japanDay(), required: true})),
+    field(`close-reason-${room.id}`, 'kCloseReason',
+          el('input', {value: t('kCloseReasonDefault'), maxLength: 200, required: true})),
+    el('button', {type: 'submit', textContent: t('kCloseButton')}));
+  form.addEventListener('submit', (event) => closeDay(event, room));
+  return form;
+}
+
+async function closeDay(event, room) {
+  event.preventDefault();
+  const day = $(`close-day-${room.id}`).value;
+  await attempt('rooms-status', async () => {
+    await send('POST', `/rooms/${room.id}/closures`,
+               {day, reason: $(`close-reason-${room.id}`).value});
+    await loadRooms(room.id);
+    say('rooms-status', t('kClosed', {name: room.name, day}));
+  });
+}
+
+async function reopen(room, day) {
+  await attempt('rooms-status', async () => {
+    await send('DELETE', `/rooms/${room.id}/closures/${day}`);
+    await loadRooms(room.id);
+    say('rooms-status', t('kReopened', {name: room.name, day}));
+  });
+}
+
+function roomItem(room, open) {
+  return el('details', {className: 'room', id: `room-${room.id}`, open},
+    roomSummary(room), roomForm(room),
+    el('h4', {textContent: t('kClosures')}), closureList(room), closureForm(room));
+}
+
+function facilities() {
+  const seen = new Map();
+  for (const room of rooms) seen.set(room.facility_id, room.facility_name);
+  return [...seen.entries()];
+}
+
+function facilityItem(id, name, openIds) {
+  const own = rooms.filter((r) => r.facility_id === id);
+  const open = openIds.has(id) || own.some((r) => r.id === openIds.room);
+  return el('details', {className: 'facility', id: `facility-${id}`, open},
+    el('summary', {}, el('strong', {textContent: name}), ` — ${t('kRoomCount', {n: own.length})}`),
+    ...own.map((r) => roomItem(r, r.id === openIds.room)));
+}
+
+function renderRooms(openId) {
+  const openIds = new Set([...document.querySelectorAll('details.facility[open]')]
+    .map((d) => Number(d.id.split('-')[1])));
+  openIds.room = openId;
+  $('rooms').replaceChildren(...facilities().map(([id, name]) => facilityItem(id, name, openIds)));
+  const options = () => facilities().map(([id, name]) => new Option(name, id));
+  $('new-facility').replaceChildren(...options());
+  $('day-facility').replaceChildren(new Option(t('kAllFacilities'), ''), ...options());
+}
+
+async function loadRooms(openId = null) {
+  const chosen = $('day-facility').value;
+  rooms = (await api.json('/staff/rooms')).rooms;
+  renderRooms(openId);
+  $('day-facility').value = chosen;
+  if (!$('rooms-status').textContent) {
+    say('rooms-status', rooms.length ? t('kRoomsLoaded', {n: rooms.length}) : t('kNoRooms'));
+  }
+}
+
+function parseUnits(text) {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const units = lines.map((line) => line.match(/^(.+?)\s+(\d{1,2}:\d{2})\s*[-–〜~]\s*(\d{1,2}:\d{2})$/));
+  if (!units.length || units.some((m) => !m)) return null;
+  const pad = (clock) => clock.padStart(5, '0');
+  return units.map(([, label, starts, ends]) => ({label, starts: pad(starts), ends: pad(ends)}));
+}
+
+function newRoomBody() {
+  const units = parseUnits($('new-units').value);
+  const days = [...document.querySelectorAll('#new-weekdays input:checked')].map((i) => Number(i.value));
+  if (!units) throw new Error(t('kUnitsInvalid'));
+  if (!days.length) throw new Error(t('kNoWeekday'));
+  return {facility_id: Number($('new-facility').value), name: $('new-name').value.trim(),
+          kind: $('new-kind').value, capacity: Number($('new-capacity').value),
+          fee_yen: Number($('new-fee').value), lottery: $('new-lottery').checked, units,
+          hours: days.map((weekday) => ({weekday, opens: $('new-opens').value,
+                                         closes: $('new-closes').value}))};
+}
+
+async function addRoom(event) {
+  event.preventDefault();
+  await attempt('rooms-status', async () => {
+    const room = await send('POST', '/rooms', newRoomBody());
+    $('new-name').value = '';
+    await loadRooms(room.id);
+    say('rooms-status', t('kRoomAdded', {name: room.name}));
+  });
+}
+
+function fillStaticChoices() {
+  const kind = $('new-kind').value;
+  $('new-kind').replaceChildren(...KINDS.map(([value, ja, en]) => new Option(lang() === 'en' ? en : ja, value)));
+  if (kind) $('new-kind').value = kind;
+  const checked = new Set([...document.querySelectorAll('#new-weekdays input:checked')].map((i) => i.value));
+  const names = t('kWeekdays').split(',');
+  $('new-weekdays').replaceChildren(...names.map((name, i) => {
+    const value = String(i + 1);
+    const input = el('input', {type: 'checkbox', value, id: `weekday-${value}`,
+                               checked: !checked.size || checked.has(value)});
+    return el('label', {className: 'check', htmlFor: input.id}, input, ` ${name}`);
+  }));
+}
+
+// --- 3. the day's bookings --------------------------------------------------------------------
+
+function holder(b) {
+  if (!b.username) return '—';
+  return b.display_name ? `${b.display_name}（${b.username}）` : b.username;
+}
+
+function bookingItem(b) {
+  const end = formatDateTime(b.end).split(' ').slice(lang() === 'en' ? -2 : -1).join(' ');
+  const what = `${formatDateTime(b.start)}〜${end} ${b.facility_name} ${b.room_name}`;
+  const item = el('li', {id: `booking-${b.id}`},
+    el('h3', {textContent: what}),
+    el('p', {className: 'meta', textContent: `${t('kHolder')}: ${holder(b)} · ${t(`bs_${b.status}`)} · ${t('kParty', {n: b.party_size})}`}));
+  if (b.purpose) item.append(el('p', {className: 'meta', textContent: b.purpose}));
+  if (ACTIVE_BOOKINGS.includes(b.status) && new Date(b.start) > Date.now()) {
+    const button = el('button', {type: 'button', className: 'danger-button', textContent: t('kCancelBooking')});
+    button.setAttribute('aria-label', `${holder(b)} ${what} ${t('kCancelBooking')}`);
+    button.addEventListener('click', () => cancelBooking(b, what));
+    item.append(button);
+  }
+  return item;
+}
+
+async function loadDay(event) {
+  event?.preventDefault();
+  const params = new URLSearchParams({day: $('day').value});
+  if ($('day-facility').value) params.set('facility', $('day-facility').value);
+  await attempt('today-status', async () => {
+    const {day, bookings} = await api.json(`/staff/bookings?${params}`);
+    $('day-bookings').replaceChildren(...bookings.map(bookingItem));
+    say('today-status', bookings.length ? t('kTodayLoaded', {day, n: bookings.length}) : t('kNoBookings', {day}));
+  });
+}
+
+async function cancelBooking(b, what) {
+  if (!window.confirm(t('kConfirmCancel', {who: holder(b), what}))) return;
+  await attempt('today-status', async () => {
+    await send('POST', `/bookings/${b.id}/cancel`);
+    await loadDay();
+    say('today-status', t('kCancelled', {id: b.id}));
+  });
+}
+
+// --- 4. address verification ------------------------------------------------------------------
+
+function pendingItem(c) {
+  const who = c.display_name || c.username;
+  const button = el('button', {type: 'button', className: 'primary-button', textContent: t('kVerifyButton')});
+  button.setAttribute('aria-label', t('kVerifyLabel', {who}));
+  button.addEventListener('click', () => verify(c, who));
+  return el('li', {id: `citizen-${c.user_id}`}, el('h3', {textContent: `${who}（${c.username}）`}),
+    el('p', {className: 'meta', textContent: `${c.address} · ${t('kSince', {when: formatDateTime(c.since)})}`}),
+    button);
+}
+
+async function loadPending() {
+  await attempt('verify-status', async () => {
+    const {citizens} = await api.json('/staff/citizens/pending');
+    $('pending').replaceChildren(...citizens.map(pendingItem));
+    if (!citizens.length) say('verify-status', t('kNoPending'));
+    else if (!$('verify-status').textContent) say('verify-status', t('kPendingCount', {n: citizens.length}));
+  });
+}
+
+async function verify(citizen, who) {
+  await attempt('verify-status', async () => {
+    await send('POST', `/citizens/${citizen.user_id}/verify`);
+    await loadPending();
+    say('verify-status', t('kVerified', {who}));
+  });
+}
+
+// --- start ------------------------------------------------------------------------------------
+
+function rerender() {
+  fillStaticChoices();
+  renderRooms(null);
+  return Promise.all([refreshLottery(), loadDay(), loadPending()]);
+}
+
+async function start() {
+  await api.me();
+  installLangSwitch(rerender);
+  fillStaticChoices();
+  $('day').value = japanDay();
+  $('new-room-form').addEventListener('submit', addRoom);
+  $('round-form').addEventListener('submit', openRound);
+  $('day-form').addEventListener('submit', loadDay);
+  await attempt('rooms-status', () => Promise.all([loadRooms(), loadRounds()]));
+  await Promise.all([loadDay(), loadPending()]);
+  window.citygisKanriReady = true;
+}
+
+start();
