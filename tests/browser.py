@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,3 +77,11 @@ def serious_axe_violations(page: Any) -> list[dict[str, Any]]:
     violations = json.loads(result)["violations"]
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
             for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def in_db(url: Any, action: Any) -> Any:
+    """``run_db`` in its own thread: Playwright's sync API keeps an event loop on this one."""
+    from tests.api.test_auth import run_db
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run_db, url, action).result()

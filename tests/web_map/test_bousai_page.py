@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import URL
 
 from gis_core.database import psycopg_connect
-from tests.browser import browser_page, chromium, serious_axe_violations
+from tests.browser import browser_page, serious_axe_violations
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -20,12 +20,6 @@ pytestmark = pytest.mark.browser
 def server(fresh_module_db: URL) -> Iterator[tuple[LiveServer, URL]]:
     with LiveServer(fresh_module_db) as live:
         yield live, fresh_module_db
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
 
 
 def set_emergency(url: URL, active: bool, message: str = "") -> None:

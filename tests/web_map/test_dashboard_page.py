@@ -16,7 +16,7 @@ from api.auth import service
 from gis_core.access import Role
 from gis_core.database import psycopg_connect
 from tests.api.test_auth import run_db
-from tests.browser import browser_page, chromium, serious_axe_violations
+from tests.browser import browser_page, serious_axe_violations
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -33,12 +33,6 @@ def server(fresh_module_db: URL) -> Iterator[tuple[LiveServer, URL]]:
     run_db(fresh_module_db, accounts)
     with LiveServer(fresh_module_db) as live:
         yield live, fresh_module_db
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
 
 
 def log_in(page: Any, base: str, username: str) -> None:

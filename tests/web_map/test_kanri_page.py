@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -24,7 +23,7 @@ from layers.facilities.ledger import insert_booking
 from layers.facilities.rooms import JAPAN
 from layers.facilities.schemas import EntryIn
 from tests.api.test_auth import run_db
-from tests.browser import browser_page, chromium, serious_axe_violations
+from tests.browser import browser_page, in_db, serious_axe_violations
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -57,12 +56,6 @@ def server(fresh_module_db: URL) -> Iterator[tuple[LiveServer, URL]]:
     run_db(fresh_module_db, accounts)
     with LiveServer(fresh_module_db) as live:
         yield live, fresh_module_db
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
 
 
 def log_in(page: Any, base: str, username: str = "k_staff") -> None:
@@ -146,8 +139,7 @@ def enter_and_close(url: URL, month: str) -> None:
         await lottery.apply(conn, round_id, winner, EntryIn(choices=[slot]))
         await conn.execute("UPDATE lottery_round SET opens_at = now() - interval '2 days', "
                            "closes_at = now() - interval '1 minute' WHERE id = $1", round_id)
-    with ThreadPoolExecutor(1) as pool:  # Playwright's loop runs in this thread
-        pool.submit(run_db, url, run).result()
+    in_db(url, run)
 
 
 def test_staff_open_draw_reveal_and_verify_a_lottery_round(server, browser: Any) -> None:

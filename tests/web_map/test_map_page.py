@@ -10,17 +10,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser import browser_page, chromium, serious_axe_violations
+from tests.browser import browser_page, serious_axe_violations
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
 
 
 def open_map(page: Any, base: str, query: str = "") -> None:

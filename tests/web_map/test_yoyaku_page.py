@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,7 @@ from layers.facilities import households, lottery, lottery_draw
 from layers.facilities.rooms import load_room, utcnow
 from layers.facilities.schemas import RoundIn
 from tests.api.test_auth import run_db
-from tests.browser import browser_page, chromium, serious_axe_violations
+from tests.browser import browser_page, in_db, serious_axe_violations
 from tests.conftest import LiveServer
 from tests.facilities.helpers import PASSWORD, make_person
 
@@ -37,12 +36,6 @@ def server(fresh_module_db: URL) -> Iterator[tuple[LiveServer, URL]]:
     run_db(fresh_module_db, accounts)
     with LiveServer(fresh_module_db) as live:
         yield live, fresh_module_db
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as found:
-        yield found
 
 
 def unexpected(errors: list[str]) -> list[str]:
@@ -63,12 +56,6 @@ def wait_text(page: Any, selector: str, text: str) -> None:
     page.wait_for_function(
         "([s, t]) => (document.querySelector(s)?.textContent || '').includes(t)",
         arg=[selector, text])
-
-
-def in_db(url: URL, action: Any) -> Any:
-    """run_db in its own thread: Playwright's sync API keeps an event loop on this one."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run_db, url, action).result()
 
 
 def fetch(url: URL, sql: str, *args: object) -> list[tuple]:
