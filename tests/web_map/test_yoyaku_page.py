@@ -107,6 +107,26 @@ def test_a_map_link_opens_the_calendar_and_the_place(server, browser: Any) -> No
         assert seen.external == [] and unexpected(seen.errors) == []
 
 
+def test_rooms_near_the_phone_s_own_position(server, browser: Any) -> None:
+    live, _url = server
+    here = {"geolocation": {"longitude": 139.4265, "latitude": 35.7454},
+            "permissions": ["geolocation"]}
+    with browser_page(browser, **here) as (page, seen):
+        page.goto(f"{live.url}/yoyaku")
+        page.wait_for_function(READY)
+        assert page.is_hidden("#radius-field")
+        page.select_option("#place", "here")
+        page.select_option("#radius", "500")
+        page.click("#search-form button[type=submit]")
+        page.wait_for_function("document.querySelector('#results .meta')?.textContent"
+                               ".endsWith(' m')")
+        metas = page.locator("#results li > .meta:first-of-type").all_text_contents()
+        distances = [int(m.rsplit("·", 1)[1].removesuffix(" m")) for m in metas]
+        assert distances and max(distances) <= 500 and distances == sorted(distances)
+        assert serious_axe_violations(page) == []
+        assert seen.external == [] and unexpected(seen.errors) == []
+
+
 def test_a_citizen_books_from_the_calendar_and_cancels(server, browser: Any) -> None:
     live, url = server
     room_id, _name, capacity = first_come_room(url)

@@ -11,9 +11,9 @@ import {ResultsMap} from './results_map.js';
 const KINDS = JSON.parse($('kinds').textContent);
 const CHOME = JSON.parse($('chome-names').textContent);
 const params = new URLSearchParams(location.search);
-const near = params.has('lon') && params.has('lat')
-  ? {lon: Number(params.get('lon')), lat: Number(params.get('lat')),
-     radius: Number(params.get('radius') || 1000)} : null;
+const pointFromMap = params.has('lon') && params.has('lat')
+  ? {lon: Number(params.get('lon')), lat: Number(params.get('lat'))} : null;
+const RADII = [500, 1000, 2000, 3000];
 const PAGE = 8;
 const state = {me: null, rooms: [], shown: PAGE, pendingBooking: null, moving: null};
 
@@ -24,21 +24,41 @@ function fillSelects() {
   $('kind').value = kind;
   const place = $('place').value;
   const options = [new Option(t('yAnyPlace'), '')];
-  if (near) options.push(new Option(t('yNearPoint', {m: near.radius}), 'near'));
+  if (pointFromMap) options.push(new Option(t('yNearPoint'), 'near'));
+  if ('geolocation' in navigator) options.push(new Option(t('yNearHere'), 'here'));
   options.push(...CHOME.map((name) => new Option(name, `chome:${name}`)));
   $('place').replaceChildren(...options);
-  $('place').value = place || (near ? 'near' : '');
+  $('place').value = place || (pointFromMap ? 'near' : '');
+  const radius = $('radius').value || params.get('radius') || '1000';
+  $('radius').replaceChildren(...RADII.map((m) => new Option(t('yWithin', {m}), m)));
+  $('radius').value = RADII.includes(Number(radius)) ? radius : '1000';
+  showRadius();
 }
 
-function searchParams() {
+function showRadius() {
+  $('radius-field').hidden = !['near', 'here'].includes($('place').value);
+}
+
+/** The point the search is near (the map's, or the phone's own position), or null. */
+async function searchPoint() {
+  const place = $('place').value;
+  if (place === 'near') return pointFromMap;
+  if (place !== 'here') return null;
+  state.here ??= await new Promise((resolve, reject) => navigator.geolocation.getCurrentPosition(
+    (p) => resolve({lon: p.coords.longitude, lat: p.coords.latitude}), reject, {timeout: 10_000}));
+  return state.here;
+}
+
+function searchParams(point) {
   const day = $('day').value;
   const query = new URLSearchParams({start: `${day}T00:00:00+09:00`,
                                      end: `${addDays(day, 1)}T00:00:00+09:00`});
   if ($('kind').value) query.set('kind', $('kind').value);
   if ($('capacity').value) query.set('capacity', $('capacity').value);
   const place = $('place').value;
-  if (place === 'near') {
-    query.set('lon', near.lon); query.set('lat', near.lat); query.set('radius', near.radius);
+  if (point) {
+    query.set('lon', point.lon.toFixed(6)); query.set('lat', point.lat.toFixed(6));
+    query.set('radius', $('radius').value);
   } else if (place.startsWith('chome:')) {
     query.set('chome', place.slice(6));
   }
@@ -81,9 +101,15 @@ function roomItem(room) {
 
 async function search(event) {
   event?.preventDefault();
-  let body;
+  let body, point;
   try {
-    body = await getJson(`/facilities/availability?${searchParams()}`);
+    point = await searchPoint();
+  } catch {
+    $('search-status').textContent = t('yNoPosition');
+    return;
+  }
+  try {
+    body = await getJson(`/facilities/availability?${searchParams(point)}`);
   } catch (error) {
     $('search-status').textContent = problemText(error);
     return;
@@ -93,7 +119,7 @@ async function search(event) {
   showResults();
   const free = state.rooms.filter((r) => r.free.length).length;
   $('search-status').textContent = free ? t('yFound', {n: free}) : t('yNone');
-  state.map?.show(state.rooms, $('place').value === 'near' ? [near.lon, near.lat] : null);
+  state.map?.show(state.rooms, point ? [point.lon, point.lat] : null);
 }
 
 function showResults() {
@@ -309,6 +335,7 @@ async function start() {
   $('search-form').addEventListener('submit', search);
   $('book-form').addEventListener('submit', confirmBooking);
   $('more-results').addEventListener('click', showMore);
+  $('place').addEventListener('change', showRadius);
   $('book-cancel').addEventListener('click', () => $('book-dialog').close());
   state.map = new ResultsMap('results-map', focusFacility);
   state.map.start().catch((error) => console.warn('map', error));
