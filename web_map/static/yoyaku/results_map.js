@@ -32,7 +32,6 @@ export class ResultsMap {
     this.container = container;
     this.onPick = onPick;
     this.map = null;
-    this.pending = null;
   }
 
   async start() {
@@ -49,7 +48,6 @@ export class ResultsMap {
     this.map.getCanvas().setAttribute('aria-label', t('yMapLabel'));
     await new Promise((resolve) => this.map.on('load', resolve));
     this.addLayers();
-    if (this.pending) this.show(this.pending);
   }
 
   addLayers() {
@@ -68,7 +66,6 @@ export class ResultsMap {
 
   /** Draw these rooms' facilities (and the searched place, if any). */
   show(rooms, place = null) {
-    this.pending = rooms;
     if (!this.map?.getSource(SOURCE)) return;
     const data = facilitiesOf(rooms);
     this.map.getSource(SOURCE).setData(data);

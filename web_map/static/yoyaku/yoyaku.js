@@ -6,7 +6,6 @@ import {installLangSwitch, lang, t} from '../editor/messages.js';
 import {RoomCalendar} from './calendar.js';
 import {$, addDays, api, el, fee, formatPeriod, getJson, japanDay, problemText, say, send,
         signIn} from './common.js';
-import {ResultsMap} from './results_map.js';
 
 const KINDS = JSON.parse($('kinds').textContent);
 const CHOME = JSON.parse($('chome-names').textContent);
@@ -119,7 +118,8 @@ async function search(event) {
   showResults();
   const free = state.rooms.filter((r) => r.free.length).length;
   $('search-status').textContent = free ? t('yFound', {n: free}) : t('yNone');
-  state.map?.show(state.rooms, point ? [point.lon, point.lat] : null);
+  state.point = point ? [point.lon, point.lat] : null;
+  state.map?.show(state.rooms, state.point);
 }
 
 function showResults() {
@@ -313,6 +313,19 @@ async function mine() {
 
 // --- start ----------------------------------------------------------------------------------
 
+/** The map loads after the list: MapLibre is most of the page's bytes, the list needs none. */
+async function startMap() {
+  try {
+    const {ResultsMap} = await import('./results_map.js');
+    const map = new ResultsMap('results-map', focusFacility);
+    await map.start();
+    state.map = map;
+    map.show(state.rooms, state.point);
+  } catch (error) {
+    console.warn('map', error);
+  }
+}
+
 function rerender() {
   fillSelects();
   search();
@@ -337,8 +350,7 @@ async function start() {
   $('more-results').addEventListener('click', showMore);
   $('place').addEventListener('change', showRadius);
   $('book-cancel').addEventListener('click', () => $('book-dialog').close());
-  state.map = new ResultsMap('results-map', focusFacility);
-  state.map.start().catch((error) => console.warn('map', error));
+  startMap();
   await Promise.all([search(), mine()]);
   if (/^\d+$/.test(params.get('room') || '')) await state.calendar.open(Number(params.get('room')));
   window.citygisBookingReady = true;
