@@ -62,6 +62,10 @@ function createMap(style) {
     attributionControl: {compact: true, customAttribution: attribution(state.collections)},
   });
   addControls(map);
+  // The compact attribution opens expanded; on a phone it would cover the map's own buttons.
+  map.once('load', () => {
+    if (PHONE.matches) map.getContainer().querySelector('.maplibregl-compact-show')?.classList.remove('maplibregl-compact-show');
+  });
   map.getCanvas().setAttribute('aria-label', t('mapLabel'));
   return map;
 }
