@@ -150,7 +150,7 @@ async function reopen(room, day) {
 
 function roomItem(room, open) {
   return el('details', {className: 'room', id: `room-${room.id}`, open},
-    roomSummary(room), statusRegion(`room-status-${room.id}`), roomForm(room),
+    roomSummary(room), roomForm(room), statusRegion(`room-status-${room.id}`),
     el('h4', {textContent: t('kClosures')}), closureList(room), closureForm(room),
     el('h4', {textContent: t('kRetireTitle')}), el('p', {className: 'hint', textContent: t('kRetireHint')}),
     retireButton(room));
