@@ -116,6 +116,8 @@ def test_staff_change_a_room_close_a_day_and_add_a_room(server, browser: Any) ->
         page.select_option("#new-kind", "studio")
         page.fill("#new-capacity", "15")
         page.fill("#new-fee", "400")
+        page.click("#new-room-form .defaults > summary")
+        page.uncheck("#new-day-7-open")
         page.click("#new-room-form button[type=submit]")
         status_is(page, "rooms", "多目的室（職員画面） を追加しました")
         assert serious_axe_violations(page) == []
@@ -127,7 +129,8 @@ def test_staff_change_a_room_close_a_day_and_add_a_room(server, browser: Any) ->
                       "ORDER BY starts", new_id) == [("午前", "09:00:00", "12:00:00"),
                                                      ("午後", "13:00:00", "17:00:00"),
                                                      ("夜間", "18:00:00", "21:30:00")]
-    assert fetch(url, "SELECT count(*) FROM room_hours WHERE room_id = %s", new_id) == [(7,)]
+    assert fetch(url, "SELECT array_agg(weekday ORDER BY weekday) FROM room_hours "
+                      "WHERE room_id = %s", new_id) == [([1, 2, 3, 4, 5, 6],)]
 
 
 def enter_and_close(url: URL, month: str) -> None:
@@ -287,10 +290,14 @@ def test_staff_change_a_rooms_units_and_hours_and_see_a_refusal(server, browser:
         assert not page.is_visible(f"{unit}-5-label")
         page.uncheck(f"#r{room_id}-day-7-open")
         assert page.is_disabled(f"#r{room_id}-day-7-opens")
+        page.check(f"#r{room_id}-day-1-open")  # reopening Monday offers the usual hours …
+        assert page.input_value(f"#r{room_id}-day-1-closes") == "21:30"
+        page.uncheck(f"#r{room_id}-day-1-open")  # … but staff keep it closed
         with page.expect_request(lambda r: r.method == "PATCH") as sent:
             page.click(f"#room-{room_id} .room-form button[type=submit]")
         assert set(sent.value.post_data_json) == {"units", "hours"}  # only what changed
         status_is(page, "rooms", f"{name} を保存しました")
+        assert page.evaluate("document.activeElement.textContent") == "保存"
         saved = units_and_hours(url, room_id)
         assert saved == ([("午前", "09:00:00", "12:00:00"), ("昼", "12:00:00", "13:00:00"),
                           ("午後", "13:00:00", "17:00:00"),

@@ -89,6 +89,7 @@ async function saveRoom(event, room, schedule) {
     }
     await send('PATCH', `/rooms/${room.id}`, body);
     await loadRooms(room.id);
+    document.querySelector(`#room-${room.id} .room-form button[type=submit]`).focus();
     say('rooms-status', t('kRoomSaved', {name: room.name}));
   });
 }
@@ -106,6 +107,8 @@ async function retire(room) {
   await attempt(`room-status-${room.id}`, async () => {
     const answer = await send('DELETE', `/rooms/${room.id}`);
     await loadRooms(answer.deleted ? null : room.id);
+    const left = answer.deleted ? `#facility-${room.facility_id} > summary` : `#room-${room.id} > summary`;
+    document.querySelector(left)?.focus();
     say('rooms-status', t(answer.deleted ? 'kRetiredDeleted' : 'kRetiredDeactivated', {name: room.name}));
   });
 }

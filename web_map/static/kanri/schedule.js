@@ -29,11 +29,12 @@ function unitRow(prefix, unit, n, onRemove) {
     remove);
 }
 
-function weekdayGroup(prefix, day, name, span) {
+function weekdayGroup(prefix, day, name, span, usual) {
   const id = `${prefix}-day-${day}`;
   const open = el('input', {type: 'checkbox', id: `${id}-open`, checked: Boolean(span)});
-  const opens = el('input', {type: 'time', value: span?.opens ?? '09:00', required: true, disabled: !span});
-  const closes = el('input', {type: 'time', value: span?.closes ?? '17:00', required: true, disabled: !span});
+  const {opens: from, closes: until} = span ?? usual;
+  const opens = el('input', {type: 'time', value: from, required: true, disabled: !span});
+  const closes = el('input', {type: 'time', value: until, required: true, disabled: !span});
   open.addEventListener('change', () => { opens.disabled = closes.disabled = !open.checked; });
   return el('fieldset', {className: 'weekday', id},
     el('legend', {textContent: name}),
@@ -51,8 +52,9 @@ export function scheduleEditor(prefix, units, hours) {
   let current = units.map((u) => ({...u}));
   const list = el('div', {className: 'unit-rows'});
   const add = el('button', {type: 'button', className: 'add-unit', textContent: t('kAddUnit')});
+  const usual = Object.values(hours)[0] ?? {opens: '09:00', closes: '17:00'};  // for a day reopened
   const days = el('div', {className: 'weekday-groups'}, ...t('kWeekdayNames').split(',').map(
-    (name, i) => weekdayGroup(prefix, i + 1, name, hours[String(i + 1)])));
+    (name, i) => weekdayGroup(prefix, i + 1, name, hours[String(i + 1)], usual)));
 
   function readUnits() {
     return [...list.querySelectorAll('.unit-row')].map((row) => ({
