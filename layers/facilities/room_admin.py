@@ -10,7 +10,7 @@ import asyncpg
 
 from gis_core.errors import ConflictError, NotFoundError, RuleViolation
 from layers.facilities.ledger import ACTIVE, iso
-from layers.facilities.rooms import at, load_room, load_rooms, room_doc
+from layers.facilities.rooms import Room, at, load_room, load_rooms, room_doc
 from layers.facilities.schemas import ClosureIn, HoursIn, RoomIn, RoomPatch, UnitIn
 
 COLUMNS = ("name", "kind", "capacity", "fee_yen", "equipment", "closed_on_holidays", "lottery",
@@ -41,7 +41,7 @@ async def create_room(conn: asyncpg.Connection, data: RoomIn) -> dict[str, Any]:
                                 "name") from None
         await _set_units(conn, room_id, data.units)
         await _set_hours(conn, room_id, data.hours)
-        return room_doc(await load_room(conn, room_id))
+        return room_doc(_bookable(await load_room(conn, room_id)))
 
 
 async def update_room(conn: asyncpg.Connection, room_id: int, patch: RoomPatch) -> dict[str, Any]:
@@ -61,7 +61,23 @@ async def update_room(conn: asyncpg.Connection, room_id: int, patch: RoomPatch) 
             await _set_units(conn, room_id, patch.units)
         if patch.hours is not None:
             await _set_hours(conn, room_id, patch.hours)
-        return room_doc(await load_room(conn, room_id))
+        room = await load_room(conn, room_id)
+        if patch.units is not None:
+            _bookable(room)
+        return room_doc(room)
+
+
+def _bookable(room: Room) -> Room:
+    """Refuse units, as staff write them, of which one lies outside the opening hours of every
+    weekday: it could never be booked. A unit outside one day's hours is fine (that day does not
+    offer it), and so is shortening the hours alone: the units they leave out are not offered."""
+    for unit in room.units:
+        if not any(opens <= unit.starts and unit.ends <= closes
+                   for opens, closes in room.hours.values()):
+            spans = ", ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in sorted(set(room.hours.values())))
+            raise RuleViolation(f"unit {unit.label} {unit.starts:%H:%M}–{unit.ends:%H:%M} lies "
+                                f"outside the opening hours of every day ({spans})", "units")
+    return room
 
 
 async def _set_units(conn: asyncpg.Connection, room_id: int, units: list[UnitIn]) -> None:

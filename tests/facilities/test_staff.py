@@ -62,6 +62,14 @@ def test_staff_create_and_change_a_room(live: LiveServer, staff: Person, citizen
             "capacity": 20, "hours": [{"weekday": d, "opens": "10:00", "closes": "16:00"}
                                       for d in range(1, 7)]})
         assert changed.status_code == 200, changed.text
+        late = client.patch(f"/rooms/{room['id']}", json={
+            "fee_yen": 1, "units": [{"label": "夜", "starts": "15:00", "ends": "17:00"}]})
+        assert "夜 15:00–17:00" in assert_problem(late, 422, "units")["detail"]
+        never = {**NEW_ROOM, "name": "遅すぎ", "units": [
+            {"label": "夜", "starts": "17:00", "ends": "18:00"}]}
+        assert_problem(client.post("/rooms", json=never), 422, "units")
+        kept = client.get(f"/rooms/{room['id']}").json()  # the refused change left it as it was
+        assert (kept["fee_yen"], len(kept["units"])) == (300, 8)
     body = changed.json()
     assert body["capacity"] == 20 and "7" not in body["hours"]
     with citizen.client(live.url) as client:

@@ -1,6 +1,7 @@
 """The facility staff's page in Debian's headless Chromium: change a room and close a day, add a
-room, open / draw / reveal a lottery round and check its seed, the day's bookings with their
-holders (and a cancellation), address verification; axe, phone width, who may open it."""
+room, change a room's units and opening hours (and a refused change), retire rooms, open / draw /
+reveal a lottery round and check its seed, the day's bookings with their holders (and a
+cancellation), address verification, logging out; axe, phone width, who may open it."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from sqlalchemy.engine import URL
 from api.auth import service
 from gis_core.access import Role
 from gis_core.database import psycopg_connect
-from layers.facilities import lottery
+from layers.facilities import lottery, room_admin
 from layers.facilities.households import household_key
 from layers.facilities.ledger import insert_booking
 from layers.facilities.rooms import JAPAN
-from layers.facilities.schemas import EntryIn
+from layers.facilities.schemas import EntryIn, RoomIn
 from tests.api.test_auth import run_db
 from tests.browser import browser_page, in_db, serious_axe_violations
 from tests.conftest import LiveServer
@@ -115,6 +116,8 @@ def test_staff_change_a_room_close_a_day_and_add_a_room(server, browser: Any) ->
         page.select_option("#new-kind", "studio")
         page.fill("#new-capacity", "15")
         page.fill("#new-fee", "400")
+        page.click("#new-room-form .defaults > summary")
+        page.uncheck("#new-day-7-open")
         page.click("#new-room-form button[type=submit]")
         status_is(page, "rooms", "多目的室（職員画面） を追加しました")
         assert serious_axe_violations(page) == []
@@ -126,7 +129,8 @@ def test_staff_change_a_room_close_a_day_and_add_a_room(server, browser: Any) ->
                       "ORDER BY starts", new_id) == [("午前", "09:00:00", "12:00:00"),
                                                      ("午後", "13:00:00", "17:00:00"),
                                                      ("夜間", "18:00:00", "21:30:00")]
-    assert fetch(url, "SELECT count(*) FROM room_hours WHERE room_id = %s", new_id) == [(7,)]
+    assert fetch(url, "SELECT array_agg(weekday ORDER BY weekday) FROM room_hours "
+                      "WHERE room_id = %s", new_id) == [([1, 2, 3, 4, 5, 6],)]
 
 
 def enter_and_close(url: URL, month: str) -> None:
@@ -222,9 +226,13 @@ def test_english_and_a_phone_screen(server, browser: Any) -> None:
         page.click(".facility > summary")
         page.click(".room > summary")
         page.click("#new-room-form .defaults > summary")
+        page.click(".room .add-unit")
+        assert page.text_content(".room .units > legend") == "Booking units"
+        assert page.text_content(".room .weekday > legend") == "Monday"
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         small = page.evaluate(
-            "[...document.querySelectorAll('button, .kanri-nav a, summary')]"
+            "[...document.querySelectorAll('button, .kanri-nav a, header a, summary, label.check, "
+            ".schedule input:not([type=checkbox])')]"
             ".filter(b => b.offsetParent && b.getBoundingClientRect().height < 44)"
             ".map(b => b.outerHTML.slice(0, 80))")
         assert small == []
@@ -243,3 +251,118 @@ def test_only_staff_may_open_the_page(server) -> None:
         problem = client.get(PATH, headers={"Accept": "application/json"})
         assert problem.status_code == 403
         assert problem.headers["content-type"] == "application/problem+json"
+
+
+def open_room(page: Any, url: URL, room_id: int) -> None:
+    [(facility,)] = fetch(url, "SELECT facility_id FROM room WHERE id = %s", room_id)
+    page.click(f"#facility-{facility} > summary")
+    page.click(f"#room-{room_id} > summary")
+
+
+def units_and_hours(url: URL, room_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    return (fetch(url, "SELECT label, starts::text, ends::text FROM room_unit WHERE room_id = %s "
+                       "ORDER BY starts", room_id),
+            fetch(url, "SELECT weekday, opens::text, closes::text FROM room_hours "
+                       "WHERE room_id = %s ORDER BY weekday", room_id))
+
+
+def test_staff_change_a_rooms_units_and_hours_and_see_a_refusal(server, browser: Any) -> None:
+    live, url = server
+    [(room_id, name, capacity)] = fetch(
+        url, "SELECT id, name, capacity FROM room WHERE name LIKE '集会室B%%' ORDER BY id DESC "
+             "LIMIT 1")
+    assert units_and_hours(url, room_id)[1] == [(d, "09:00:00", "21:30:00") for d in range(2, 8)]
+    with browser_page(browser) as (page, seen):
+        log_in(page, live.url)
+        open_room(page, url, room_id)
+        unit = f"#r{room_id}-unit"
+        assert page.input_value(f"{unit}-3-label") == "夜間"
+        assert not page.is_checked(f"#r{room_id}-day-1-open")  # closed on Mondays already
+        page.fill(f"{unit}-3-label", "夜間（短縮）")
+        page.fill(f"{unit}-3-ends", "21:00")
+        page.click(f"#room-{room_id} .add-unit")
+        assert page.evaluate("document.activeElement.id") == f"r{room_id}-unit-4-label"
+        page.fill(f"{unit}-4-label", "昼")
+        page.fill(f"{unit}-4-starts", "12:00")
+        page.fill(f"{unit}-4-ends", "13:00")
+        page.click(f"#room-{room_id} .add-unit")
+        page.click(f"#room-{room_id} button[aria-label='区分 5 を削除']")
+        assert not page.is_visible(f"{unit}-5-label")
+        page.uncheck(f"#r{room_id}-day-7-open")
+        assert page.is_disabled(f"#r{room_id}-day-7-opens")
+        page.check(f"#r{room_id}-day-1-open")  # reopening Monday offers the usual hours …
+        assert page.input_value(f"#r{room_id}-day-1-closes") == "21:30"
+        page.uncheck(f"#r{room_id}-day-1-open")  # … but staff keep it closed
+        with page.expect_request(lambda r: r.method == "PATCH") as sent:
+            page.click(f"#room-{room_id} .room-form button[type=submit]")
+        assert set(sent.value.post_data_json) == {"units", "hours"}  # only what changed
+        status_is(page, "rooms", f"{name} を保存しました")
+        assert page.evaluate("document.activeElement.textContent") == "保存"
+        saved = units_and_hours(url, room_id)
+        assert saved == ([("午前", "09:00:00", "12:00:00"), ("昼", "12:00:00", "13:00:00"),
+                          ("午後", "13:00:00", "17:00:00"),
+                          ("夜間（短縮）", "18:00:00", "21:00:00")],
+                         [(d, "09:00:00", "21:30:00") for d in range(2, 7)])
+        assert not page.is_checked(f"#r{room_id}-day-7-open")  # the page shows what was saved
+        page.fill(f"{unit}-4-ends", "22:00")  # after closing (21:30) on every day
+        page.fill(f"#cap-{room_id}", "5")
+        page.click(f"#room-{room_id} .room-form button[type=submit]")
+        page.wait_for_function(f"document.querySelector('#room-status-{room_id}')"
+                               ".textContent.includes('outside the opening hours of every day')")
+        assert "エラー" in page.text_content(f"#room-status-{room_id}")
+        assert units_and_hours(url, room_id) == saved
+        assert fetch(url, "SELECT capacity FROM room WHERE id = %s", room_id) == [(capacity,)]
+        assert page.input_value(f"{unit}-4-ends") == "22:00"  # what staff typed stays
+        page.click(f"#room-{room_id} .add-unit")
+        assert serious_axe_violations(page) == []
+        assert seen.external == [] and [e for e in seen.errors if "422" not in e] == []
+
+
+async def two_rooms(conn: asyncpg.Connection) -> tuple[int, int]:
+    """A room never booked and one with a booking on record."""
+    def room(name: str) -> RoomIn:
+        return RoomIn(facility_id=1, name=name, kind="meeting_room", capacity=8, fee_yen=0,
+                      units=[{"label": "午前", "starts": "09:00", "ends": "12:00"}],
+                      hours=[{"weekday": d, "opens": "09:00", "closes": "17:00"}
+                             for d in range(1, 8)])
+    unused = (await room_admin.create_room(conn, room("廃止する部屋（未使用）")))["id"]
+    used = (await room_admin.create_room(conn, room("廃止する部屋（利用あり）")))["id"]
+    holder = await conn.fetchval("SELECT id FROM app_user WHERE username = 'k_citizen'")
+    start = datetime.combine(TODAY + timedelta(days=3), time(9), tzinfo=JAPAN)
+    await insert_booking(conn, used, holder, start, start + timedelta(hours=3), 2, None)
+    return unused, used
+
+
+def test_staff_retire_a_room_deleted_without_history_deactivated_with(server,
+                                                                       browser: Any) -> None:
+    live, url = server
+    unused, used = in_db(url, two_rooms)
+    with browser_page(browser) as (page, seen):
+        log_in(page, live.url)
+        open_room(page, url, unused)
+        page.click(f"#room-{unused} .retire-button")
+        status_is(page, "rooms", "廃止する部屋（未使用） には予約の記録がなかったため、削除")
+        assert not page.is_visible(f"#room-{unused}")
+        page.click(f"#room-{used} > summary")
+        page.click(f"#room-{used} .retire-button")
+        status_is(page, "rooms", "予約の記録があるため、削除せず休止にしました")
+        assert "休止中" in page.text_content(f"#room-{used} > summary")
+        assert not page.is_checked(f"#act-{used}")
+        assert serious_axe_violations(page) == []
+        assert seen.external == [] and seen.errors == []
+    assert fetch(url, "SELECT id FROM room WHERE id = %s", unused) == []
+    assert fetch(url, "SELECT active FROM room WHERE id = %s", used) == [(False,)]
+
+
+def test_staff_log_out_and_reach_the_citizens_page(server, browser: Any) -> None:
+    live, _url = server
+    with browser_page(browser, viewport={"width": 390, "height": 844}) as (page, seen):
+        log_in(page, live.url)
+        assert page.text_content("header a[href='/yoyaku']") == "市民向け予約ページ"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert serious_axe_violations(page) == []
+        page.click("#logout")
+        page.wait_for_url(f"{live.url}/login?next=/yoyaku/kanri")
+        page.wait_for_selector("#login-form")
+        assert page.evaluate("fetch('/auth/me').then((r) => r.status)") == 401
+        assert seen.external == [] and [e for e in seen.errors if "401" not in e] == []

@@ -4,10 +4,12 @@ import {formatDateTime, installLangSwitch, lang, t} from '../editor/messages.js'
 import './messages.js';
 import {$, api, attempt, el, say, send} from './common.js';
 import {loadRounds, openRound, refreshLottery} from './lottery.js';
+import {DEFAULT_HOURS, DEFAULT_UNITS, hoursDoc, scheduleEditor} from './schedule.js';
 
 const KINDS = JSON.parse($('kinds').textContent);
 const ACTIVE_BOOKINGS = ['confirmed', 'won'];
 let rooms = [];
+let newSchedule = null;
 
 function japanDay() {
   return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
@@ -41,7 +43,15 @@ function roomSummary(room) {
   return el('summary', {}, el('strong', {textContent: room.name}), ` — ${parts.join(' · ')}`);
 }
 
+function statusRegion(id) {
+  const region = el('p', {id, className: 'room-status'});
+  region.setAttribute('role', 'status');
+  region.setAttribute('aria-live', 'polite');
+  return region;
+}
+
 function roomForm(room) {
+  const schedule = scheduleEditor(`r${room.id}`, room.units, room.hours);
   const form = el('form', {className: 'room-form'},
     el('div', {className: 'inline-fields'},
       field(`cap-${room.id}`, 'kCapacity', el('input', {type: 'number', min: 1, max: 10000,
@@ -50,19 +60,56 @@ function roomForm(room) {
                                                    value: room.fee_yen, required: true}))),
     checkbox(`lot-${room.id}`, 'kLottery', room.lottery),
     checkbox(`act-${room.id}`, 'kActive', room.active),
+    schedule.element,
     el('button', {type: 'submit', className: 'primary-button', textContent: t('kSaveRoom')}));
-  form.addEventListener('submit', (event) => saveRoom(event, room));
+  form.addEventListener('submit', (event) => saveRoom(event, room, schedule));
   return form;
 }
 
-async function saveRoom(event, room) {
+/** Only what differs from the room as loaded: the API replaces units or hours as a whole. */
+function roomChanges(room, schedule) {
+  const {units, hours} = schedule.check();
+  const now = {capacity: Number($(`cap-${room.id}`).value), fee_yen: Number($(`fee-${room.id}`).value),
+               lottery: $(`lot-${room.id}`).checked, active: $(`act-${room.id}`).checked};
+  const body = Object.fromEntries(Object.entries(now).filter(([key, value]) => value !== room[key]));
+  if (JSON.stringify(units) !== JSON.stringify(room.units)) body.units = units;
+  if (JSON.stringify(hoursDoc(hours)) !== JSON.stringify(room.hours)) body.hours = hours;
+  return body;
+}
+
+async function saveRoom(event, room, schedule) {
   event.preventDefault();
-  const body = {capacity: Number($(`cap-${room.id}`).value), fee_yen: Number($(`fee-${room.id}`).value),
-                lottery: $(`lot-${room.id}`).checked, active: $(`act-${room.id}`).checked};
-  await attempt('rooms-status', async () => {
+  const status = `room-status-${room.id}`;
+  say(status, '');
+  await attempt(status, async () => {
+    const body = roomChanges(room, schedule);
+    if (!Object.keys(body).length) {
+      say(status, t('kNoChanges'));
+      return;
+    }
     await send('PATCH', `/rooms/${room.id}`, body);
     await loadRooms(room.id);
+    document.querySelector(`#room-${room.id} .room-form button[type=submit]`).focus();
     say('rooms-status', t('kRoomSaved', {name: room.name}));
+  });
+}
+
+function retireButton(room) {
+  const button = el('button', {type: 'button', className: 'danger-button retire-button',
+                               textContent: t('kRetire')});
+  button.setAttribute('aria-label', t('kRetireLabel', {name: room.name}));
+  button.addEventListener('click', () => retire(room));
+  return button;
+}
+
+async function retire(room) {
+  if (!window.confirm(t('kConfirmRetire', {name: room.name}))) return;
+  await attempt(`room-status-${room.id}`, async () => {
+    const answer = await send('DELETE', `/rooms/${room.id}`);
+    await loadRooms(answer.deleted ? null : room.id);
+    const left = answer.deleted ? `#facility-${room.facility_id} > summary` : `#room-${room.id} > summary`;
+    document.querySelector(left)?.focus();
+    say('rooms-status', t(answer.deleted ? 'kRetiredDeleted' : 'kRetiredDeactivated', {name: room.name}));
   });
 }
 
@@ -88,7 +135,7 @@ function closureForm(room) {
 async function closeDay(event, room) {
   event.preventDefault();
   const day = $(`close-day-${room.id}`).value;
-  await attempt('rooms-status', async () => {
+  await attempt(`room-status-${room.id}`, async () => {
     await send('POST', `/rooms/${room.id}/closures`,
                {day, reason: $(`close-reason-${room.id}`).value});
     await loadRooms(room.id);
@@ -97,7 +144,7 @@ async function closeDay(event, room) {
 }
 
 async function reopen(room, day) {
-  await attempt('rooms-status', async () => {
+  await attempt(`room-status-${room.id}`, async () => {
     await send('DELETE', `/rooms/${room.id}/closures/${day}`);
     await loadRooms(room.id);
     say('rooms-status', t('kReopened', {name: room.name, day}));
@@ -106,8 +153,10 @@ async function reopen(room, day) {
 
 function roomItem(room, open) {
   return el('details', {className: 'room', id: `room-${room.id}`, open},
-    roomSummary(room), roomForm(room),
-    el('h4', {textContent: t('kClosures')}), closureList(room), closureForm(room));
+    roomSummary(room), roomForm(room), statusRegion(`room-status-${room.id}`),
+    el('h4', {textContent: t('kClosures')}), closureList(room), closureForm(room),
+    el('h4', {textContent: t('kRetireTitle')}), el('p', {className: 'hint', textContent: t('kRetireHint')}),
+    retireButton(room));
 }
 
 function facilities() {
@@ -144,24 +193,11 @@ async function loadRooms(openId = null) {
   }
 }
 
-function parseUnits(text) {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  const units = lines.map((line) => line.match(/^(.+?)\s+(\d{1,2}:\d{2})\s*[-–〜~]\s*(\d{1,2}:\d{2})$/));
-  if (!units.length || units.some((m) => !m)) return null;
-  const pad = (clock) => clock.padStart(5, '0');
-  return units.map(([, label, starts, ends]) => ({label, starts: pad(starts), ends: pad(ends)}));
-}
-
 function newRoomBody() {
-  const units = parseUnits($('new-units').value);
-  const days = [...document.querySelectorAll('#new-weekdays input:checked')].map((i) => Number(i.value));
-  if (!units) throw new Error(t('kUnitsInvalid'));
-  if (!days.length) throw new Error(t('kNoWeekday'));
+  const {units, hours} = newSchedule.check();
   return {facility_id: Number($('new-facility').value), name: $('new-name').value.trim(),
           kind: $('new-kind').value, capacity: Number($('new-capacity').value),
-          fee_yen: Number($('new-fee').value), lottery: $('new-lottery').checked, units,
-          hours: days.map((weekday) => ({weekday, opens: $('new-opens').value,
-                                         closes: $('new-closes').value}))};
+          fee_yen: Number($('new-fee').value), lottery: $('new-lottery').checked, units, hours};
 }
 
 async function addRoom(event) {
@@ -178,14 +214,17 @@ function fillStaticChoices() {
   const kind = $('new-kind').value;
   $('new-kind').replaceChildren(...KINDS.map(([value, ja, en]) => new Option(lang() === 'en' ? en : ja, value)));
   if (kind) $('new-kind').value = kind;
-  const checked = new Set([...document.querySelectorAll('#new-weekdays input:checked')].map((i) => i.value));
-  const names = t('kWeekdays').split(',');
-  $('new-weekdays').replaceChildren(...names.map((name, i) => {
-    const value = String(i + 1);
-    const input = el('input', {type: 'checkbox', value, id: `weekday-${value}`,
-                               checked: !checked.size || checked.has(value)});
-    return el('label', {className: 'check', htmlFor: input.id}, input, ` ${name}`);
-  }));
+  const kept = newSchedule?.values();
+  newSchedule = scheduleEditor('new', kept ? kept.units : DEFAULT_UNITS,
+                               kept ? hoursDoc(kept.hours) : DEFAULT_HOURS);
+  $('new-schedule').replaceChildren(newSchedule.element);
+}
+
+async function logout() {
+  await attempt('header-status', async () => {
+    await send('POST', '/auth/logout');
+    window.location.assign('/login?next=/yoyaku/kanri');
+  });
 }
 
 // --- 3. the day's bookings --------------------------------------------------------------------
@@ -274,6 +313,7 @@ async function start() {
   fillStaticChoices();
   $('day').value = japanDay();
   $('new-room-form').addEventListener('submit', addRoom);
+  $('logout').addEventListener('click', logout);
   $('round-form').addEventListener('submit', openRound);
   $('day-form').addEventListener('submit', loadDay);
   await attempt('rooms-status', () => Promise.all([loadRooms(), loadRounds()]));
