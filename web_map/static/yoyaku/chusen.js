@@ -4,7 +4,7 @@
 import './messages.js';
 import {installLangSwitch, t} from '../editor/messages.js';
 import {$, api, el, formatDay, formatPeriod, formatTime, getJson, problemText, say, send,
-        signIn} from './common.js';
+        signIn, submitting} from './common.js';
 
 const state = {me: null, rounds: [], slots: new Map(), choices: [], entries: [], profile: null};
 
@@ -104,6 +104,7 @@ function addChoice() {
 
 async function apply(event) {
   event.preventDefault();
+  if ($('apply-form').hasAttribute('aria-busy')) return;
   $('apply-error').textContent = '';
   if (!state.choices.length) {
     $('apply-error').textContent = t('lNoChoices');
@@ -112,7 +113,7 @@ async function apply(event) {
   const body = {choices: state.choices, party_size: Number($('lottery-party').value || 1)};
   if ($('lottery-purpose').value.trim()) body.purpose = $('lottery-purpose').value.trim();
   try {
-    await send('POST', `/lottery/rounds/${currentRound().id}/entries`, body);
+    await submitting($('apply-form'), () => send('POST', `/lottery/rounds/${currentRound().id}/entries`, body));
   } catch (error) {
     $('apply-error').textContent = problemText(error);
     return;

@@ -85,3 +85,17 @@ export function say(id, text) {
   $(id).textContent = '';
   window.setTimeout(() => { $(id).textContent = text; }, 30);
 }
+
+/** Runs a form's write with its submit button disabled (a disabled default button also stops
+ * Enter from submitting again), so a double click sends it once. */
+export async function submitting(form, write) {
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  form.setAttribute('aria-busy', 'true');
+  try {
+    return await write();
+  } finally {
+    button.disabled = false;
+    form.removeAttribute('aria-busy');
+  }
+}

@@ -5,7 +5,7 @@ import './messages.js';
 import {installLangSwitch, lang, t} from '../editor/messages.js';
 import {RoomCalendar} from './calendar.js';
 import {$, addDays, api, el, fee, formatPeriod, getJson, japanDay, problemText, say, send,
-        signIn} from './common.js';
+        signIn, submitting} from './common.js';
 
 const KINDS = JSON.parse($('kinds').textContent);
 const CHOME = JSON.parse($('chome-names').textContent);
@@ -183,10 +183,11 @@ function bookingRequest(roomId, unit) {
 
 async function confirmBooking(event) {
   event.preventDefault();
+  if ($('book-form').hasAttribute('aria-busy')) return;
   const {roomId, unit, what} = state.pendingBooking;
   const changing = Boolean(state.moving);
   try {
-    await send(...bookingRequest(roomId, unit));
+    await submitting($('book-form'), () => send(...bookingRequest(roomId, unit)));
   } catch (error) {
     $('book-error').textContent = problemText(error);
     return;
