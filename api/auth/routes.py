@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -29,18 +30,17 @@ class TooManyAttempts(Problem):
 
 
 class LoginThrottle(SlidingWindow):
-    """Failed logins per client address within a window (accounts also lock themselves)."""
+    """Failed logins per client address within a window (accounts also lock themselves).
+    Each attempt takes a place before the password is checked — so a burst of concurrent
+    guesses cannot all slip past the count — and a right password gives it back."""
 
     def __init__(self, limit: int = 20, window_s: float = 600) -> None:
-        super().__init__(limit, window_s)
+        super().__init__("login-failures", limit, window_s)
 
-    def check(self, client: str) -> None:
-        if self.full(client):
+    async def attempt(self, conn: asyncpg.Connection, client: str) -> None:
+        if not await self.take(conn, client):
             raise TooManyAttempts("too many failed logins from your address; try again later",
                                   headers={"Retry-After": str(int(self.window_s))})
-
-    def failed(self, client: str) -> None:
-        self.hit(client)
 
 
 def _me(identity: Identity, csrf: str | None = None) -> dict[str, object]:
@@ -61,15 +61,15 @@ def _secure(request: Request) -> bool:
 async def login(request: Request, credentials: Annotated[Credentials, Body()]) -> Response:
     client = audit.client_ip(request) or "unknown"
     throttle: LoginThrottle = request.app.state.login_throttle
-    throttle.check(client)
     async with request.app.state.pool.acquire() as conn:
+        await throttle.attempt(conn, client)
         result = await authenticate(conn, credentials.username, credentials.password)
         if result.identity is None:
-            throttle.failed(client)
             await audit.record(request, f"login-{result.reason}", credentials.username, conn=conn)
             message = ("the account is locked after repeated failures; try again later"
                        if result.reason == "locked" else "wrong username or password")
             raise Unauthorized(message, parameter="password")
+        await throttle.forgive(conn, client)
         request.state.identity = result.identity
         token, csrf = await create_session(conn, result.identity.user_id, client)
         await audit.record(request, "login", result.identity.username, conn=conn)

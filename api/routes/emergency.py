@@ -128,11 +128,7 @@ async def _read_form(request: Request) -> FormData:
         raise InvalidParameter(f"the form could not be read: {error}", parameter="body") from None
 
 
-def reports_limiter(request: Request) -> SlidingWindow:
-    state = request.app.state
-    if not hasattr(state, "report_limiter"):
-        state.report_limiter = SlidingWindow(limit=5, window_s=600)
-    return state.report_limiter
+REPORT_LIMITER = SlidingWindow("reports", limit=5, window_s=600)
 
 
 async def _may_report(request: Request, identity: Identity | None) -> None:
@@ -141,11 +137,10 @@ async def _may_report(request: Request, identity: Identity | None) -> None:
         raise Unauthorized("log in to report (anyone may report in emergency mode)")
     # Signed-in reporters are counted per account (many citizens may share one address).
     key = f"user:{identity.user_id}" if identity else f"ip:{audit.client_ip(request)}"
-    limiter = reports_limiter(request)
-    if limiter.full(key):
-        raise TooManyReports("too many reports from you; try again later",
-                             headers={"Retry-After": str(int(limiter.window_s))})
-    limiter.hit(key)
+    async with pool.acquire() as conn:
+        if not await REPORT_LIMITER.take(conn, key):
+            raise TooManyReports("too many reports from you; try again later",
+                                 headers={"Retry-After": str(int(REPORT_LIMITER.window_s))})
 
 
 @router.post("/reports", status_code=201, summary="Report damage or a blocked road")

@@ -38,9 +38,9 @@ def live(fresh_module_db: URL) -> Iterator[tuple[LiveServer, URL, dict[str, str]
 
 @pytest.fixture
 def client(live: tuple[LiveServer, URL, dict[str, str]]) -> Iterator[httpx.Client]:
-    server = live[0]
-    if hasattr(server.app.state, "report_limiter"):
-        del server.app.state.report_limiter  # each test starts with a fresh allowance
+    server, url = live[0], live[1]
+    with psycopg_connect(url) as conn:  # each test starts with a fresh allowance
+        conn.execute("DELETE FROM rate_hit WHERE bucket = 'reports'")
     with httpx.Client(base_url=server.url, timeout=30) as found:
         yield found
 
