@@ -1,6 +1,7 @@
 // The facility staff's page: rooms and closed days, lottery rounds (lottery.js), the bookings
 // of a day with their holders, and address verification.
 import {formatDateTime, installLangSwitch, lang, t} from '../editor/messages.js';
+import {busy, submitting} from '../forms.js';
 import './messages.js';
 import {$, api, attempt, el, say, send} from './common.js';
 import {loadRounds, openRound, refreshLottery} from './lottery.js';
@@ -202,8 +203,9 @@ function newRoomBody() {
 
 async function addRoom(event) {
   event.preventDefault();
+  if (busy(event.target)) return;
   await attempt('rooms-status', async () => {
-    const room = await send('POST', '/rooms', newRoomBody());
+    const room = await submitting(event.target, () => send('POST', '/rooms', newRoomBody()));
     $('new-name').value = '';
     await loadRooms(room.id);
     say('rooms-status', t('kRoomAdded', {name: room.name}));

@@ -2,6 +2,7 @@
 // with the checks anyone can make (SHA-256 of the seed against the commitment published when
 // the round opened, of the entries against their digest) and the command that re-runs the draw.
 import {formatDateTime, t} from '../editor/messages.js';
+import {busy, submitting} from '../forms.js';
 import {$, api, attempt, el, say, send} from './common.js';
 
 let rounds = [];
@@ -44,10 +45,11 @@ export async function loadRounds() {
 
 export async function openRound(event) {
   event.preventDefault();
+  if (busy(event.target)) return;
   const body = {max_choices: Number($('round-max').value) || 3};
   if ($('round-month').value) body.month = $('round-month').value;
   await attempt('lottery-status', async () => {
-    const round = await send('POST', '/lottery/rounds', body);
+    const round = await submitting(event.target, () => send('POST', '/lottery/rounds', body));
     await loadRounds();
     say('lottery-status', t('kRoundOpened', {month: round.month}));
   });

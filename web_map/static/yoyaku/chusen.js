@@ -4,7 +4,7 @@
 import './messages.js';
 import {installLangSwitch, t} from '../editor/messages.js';
 import {$, api, el, formatDay, formatPeriod, formatTime, getJson, problemText, say, send,
-        signIn, submitting} from './common.js';
+        signIn, submitting, busy} from './common.js';
 
 const state = {me: null, rounds: [], slots: new Map(), choices: [], entries: [], profile: null};
 
@@ -104,7 +104,7 @@ function addChoice() {
 
 async function apply(event) {
   event.preventDefault();
-  if ($('apply-form').hasAttribute('aria-busy')) return;
+  if (busy($('apply-form'))) return;
   $('apply-error').textContent = '';
   if (!state.choices.length) {
     $('apply-error').textContent = t('lNoChoices');

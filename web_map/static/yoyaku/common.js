@@ -3,6 +3,8 @@
 import {Api, ApiError} from '../editor/api.js';
 import {lang, t} from '../editor/messages.js';
 
+export {busy, submitting} from '../forms.js';
+
 export const $ = (id) => document.getElementById(id);
 export const api = new Api();
 const TIME_ZONE = 'Asia/Tokyo';
@@ -86,16 +88,3 @@ export function say(id, text) {
   window.setTimeout(() => { $(id).textContent = text; }, 30);
 }
 
-/** Runs a form's write with its submit button disabled (a disabled default button also stops
- * Enter from submitting again), so a double click sends it once. */
-export async function submitting(form, write) {
-  const button = form.querySelector('button[type=submit]');
-  button.disabled = true;
-  form.setAttribute('aria-busy', 'true');
-  try {
-    return await write();
-  } finally {
-    button.disabled = false;
-    form.removeAttribute('aria-busy');
-  }
-}

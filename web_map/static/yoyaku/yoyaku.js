@@ -5,7 +5,7 @@ import './messages.js';
 import {installLangSwitch, lang, t} from '../editor/messages.js';
 import {RoomCalendar} from './calendar.js';
 import {$, addDays, api, el, fee, formatPeriod, getJson, japanDay, problemText, say, send,
-        signIn, submitting} from './common.js';
+        signIn, submitting, busy} from './common.js';
 
 const KINDS = JSON.parse($('kinds').textContent);
 const CHOME = JSON.parse($('chome-names').textContent);
@@ -183,7 +183,7 @@ function bookingRequest(roomId, unit) {
 
 async function confirmBooking(event) {
   event.preventDefault();
-  if ($('book-form').hasAttribute('aria-busy')) return;
+  if (busy($('book-form'))) return;
   const {roomId, unit, what} = state.pendingBooking;
   const changing = Boolean(state.moving);
   try {
