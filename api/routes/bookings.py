@@ -41,7 +41,7 @@ from layers.facilities import availability, booking, households, waitlist
 from layers.facilities import lottery as lottery_service
 from layers.facilities.ledger import iso
 from layers.facilities.notify import Notifier
-from layers.facilities.rooms import japan_day, load_room, load_rooms, room_doc, utcnow
+from layers.facilities.rooms import japan_day, load_room, room_doc, room_docs, utcnow
 from layers.facilities.schemas import BookingChange, BookingIn, ProfileIn
 from layers.facilities.service import housekeeping
 
@@ -163,8 +163,7 @@ async def list_rooms(
         ids = [r["id"] for r in await conn.fetch(
             "SELECT id FROM room WHERE active AND ($1::integer IS NULL OR facility_id = $1) "
             "AND ($2::text IS NULL OR kind = $2) ORDER BY facility_id, name", facility_id, kind)]
-        rooms = await load_rooms(conn, ids)
-        return [room_doc(rooms[i]) for i in ids]
+        return await room_docs(conn, ids)
 
     return json_response({"rooms": await read(request, run)})
 

@@ -10,7 +10,7 @@ import asyncpg
 
 from gis_core.errors import ConflictError, NotFoundError, RuleViolation
 from layers.facilities.ledger import ACTIVE, iso
-from layers.facilities.rooms import Room, at, load_room, load_rooms, room_doc
+from layers.facilities.rooms import Room, at, load_room, room_doc, room_docs
 from layers.facilities.schemas import ClosureIn, HoursIn, RoomIn, RoomPatch, UnitIn
 
 COLUMNS = ("name", "kind", "capacity", "fee_yen", "equipment", "closed_on_holidays", "lottery",
@@ -19,10 +19,8 @@ COLUMNS = ("name", "kind", "capacity", "fee_yen", "equipment", "closed_on_holida
 
 async def all_rooms(conn: asyncpg.Connection) -> list[dict[str, Any]]:
     """Every room, the inactive ones too (the public list leaves them out)."""
-    ids = [r["id"] for r in await conn.fetch(
-        "SELECT id FROM room ORDER BY facility_id, name")]
-    rooms = await load_rooms(conn, ids)
-    return [room_doc(rooms[i]) for i in ids]
+    ids = [r["id"] for r in await conn.fetch("SELECT id FROM room ORDER BY facility_id, name")]
+    return await room_docs(conn, ids)
 
 
 async def create_room(conn: asyncpg.Connection, data: RoomIn) -> dict[str, Any]:

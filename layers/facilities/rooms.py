@@ -224,3 +224,9 @@ async def sync_holidays(conn: asyncpg.Connection, years: range) -> int:
             "INSERT INTO public_holiday (day, name) VALUES ($1, $2) "
             "ON CONFLICT (day) DO UPDATE SET name = EXCLUDED.name", missing)
     return len(missing)
+
+
+async def room_docs(conn: asyncpg.Connection, ids: list[int]) -> list[dict[str, Any]]:
+    """The rooms of ``ids`` as documents, in that order."""
+    rooms = await load_rooms(conn, ids)
+    return [room_doc(rooms[i]) for i in ids]

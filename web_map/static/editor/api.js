@@ -32,6 +32,17 @@ export class Api {
     await fetch('/auth/logout', {method: 'POST', headers: {'X-CSRF-Token': this.csrf}});
   }
 
+  /** A JSON write (POST/PUT/PATCH/DELETE); a problem JSON becomes an ApiError. */
+  async sendJson(method, url, body) {
+    const response = await fetch(url, {
+      method, headers: {'Content-Type': 'application/json', 'X-CSRF-Token': this.csrf},
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const doc = await response.json().catch(() => ({}));
+    if (!response.ok) throw new ApiError(response.status, doc);
+    return doc;
+  }
+
   async json(url) {
     return (await check(await fetch(url, {headers: {Accept: 'application/json'}}))).json();
   }

@@ -1,6 +1,6 @@
 // What the sections of the staff page share: building elements, live-region messages, and
 // writes with the session's CSRF token whose RFC 9457 problems are shown to staff.
-import {Api, ApiError} from '../editor/api.js';
+import {Api} from '../editor/api.js';
 import {t} from '../editor/messages.js';
 
 export const $ = (id) => document.getElementById(id);
@@ -16,15 +16,7 @@ export function say(id, text) {
   $(id).textContent = text;
 }
 
-export async function send(method, url, body) {
-  const response = await fetch(url, {
-    method, headers: {'Content-Type': 'application/json', 'X-CSRF-Token': api.csrf},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const doc = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, doc);
-  return doc;
-}
+export const send = (method, url, body) => api.sendJson(method, url, body);
 
 /** Runs an action; its problem's detail (RFC 9457) goes to the section's live region. */
 export async function attempt(statusId, action) {

@@ -48,16 +48,7 @@ export function fee(yen) {
   return yen ? t('yFee', {yen: yen.toLocaleString()}) : t('yFree');
 }
 
-/** A write with the session's CSRF token; a problem JSON becomes an ApiError. */
-export async function send(method, url, body) {
-  const response = await fetch(url, {
-    method, headers: {'Content-Type': 'application/json', 'X-CSRF-Token': api.csrf},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const doc = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, doc);
-  return doc;
-}
+export const send = (method, url, body) => api.sendJson(method, url, body);
 
 export async function getJson(url) {
   const response = await fetch(url, {headers: {Accept: 'application/json'}});
