@@ -27,6 +27,7 @@ _SETTINGS = get_settings()
 ITEMS_PARAMETERS = frozenset({"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime",
                               "filter", "filter-lang", "filter-crs", "as-of"})
 MAX_FILTER_LENGTH = 20_000
+INT8 = 2**63 - 1  # the largest PostgreSQL bigint: ids beyond it are refused before any query
 
 
 def settings_dep(request: Request) -> Settings:
@@ -73,6 +74,31 @@ async def readable_layer(
 
 
 LayerDep = Annotated[Layer, Depends(readable_layer)]
+Lon = Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False,
+                             description="longitude (WGS 84), inside the service area")]
+Lat = Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False,
+                             description="latitude (WGS 84), inside the service area")]
+
+
+def check_service_area(settings: Settings, lon: float, lat: float) -> None:
+    """400 naming ``lon`` or ``lat`` for a point outside the area the city serves (the city and
+    ~10 km around it): far-away points are mistakes (swapped axes, a 0,0 fix), and PostGIS
+    cannot project every point on Earth into the city's plane coordinates."""
+    west, south, east, north = settings.edit_extent
+    if not west <= lon <= east:
+        raise InvalidParameter(f"lon {lon} is outside the area this service covers "
+                               f"(longitude {west} to {east})", parameter="lon")
+    if not south <= lat <= north:
+        raise InvalidParameter(f"lat {lat} is outside the area this service covers "
+                               f"(latitude {south} to {north})", parameter="lat")
+
+
+def service_point(settings: SettingsDep, lon: Lon, lat: Lat) -> tuple[float, float]:
+    check_service_area(settings, lon, lat)
+    return lon, lat
+
+
+ServicePointDep = Annotated[tuple[float, float], Depends(service_point)]
 
 
 def parse_bbox(text: str) -> tuple[float, ...]:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis_core.crs import UnknownCrs
+from gis_core.database import DATABASE_LOST, is_database_lost
 from gis_core.edits import FeatureMissing, StaleVersion, VersionRequired
 from gis_core.errors import (
     ConflictError,
@@ -105,6 +106,20 @@ class PreconditionRequired(Problem):
     status, slug, title = 428, "precondition-required", "If-Match required"
 
 
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "Service temporarily unavailable"
+
+
+RETRY_AFTER_S = 3
+
+
+def database_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "The database cannot be reached just now; please try again in a few seconds. "
+        "データベースに一時的に接続できません。数秒後にもう一度お試しください。",
+        headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 def _etag(version: int) -> dict[str, str]:
     return {"ETag": f'"v{version}"'} if version else {}
 
@@ -152,14 +167,80 @@ def problem_response(problem: Problem, request: Request) -> JSONResponse:
     )
 
 
+VALIDATION_REASONS: dict[str, str] = {
+    "missing": "is required",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_type": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "date_parsing": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
+    "datetime_parsing": "must be an RFC 3339 timestamp (e.g. 2026-04-01T09:00:00+09:00)",
+    "datetime_from_date_parsing": "must be an RFC 3339 timestamp "
+                                  "(e.g. 2026-04-01T09:00:00+09:00)",
+    "timezone_aware": "needs a time zone (Z or +09:00)",
+    "json_invalid": "is not valid JSON",
+    "model_attributes_type": "must be a JSON object",
+    "dict_type": "must be a JSON object",
+    "list_type": "must be a list",
+    "extra_forbidden": "is not a known member",
+    "string_pattern_mismatch": "has a form that is not accepted",
+}
+BOUNDS: dict[str, tuple[str, str]] = {
+    "greater_than_equal": ("ge", "must be at least {}"),
+    "greater_than": ("gt", "must be greater than {}"),
+    "less_than_equal": ("le", "must be at most {}"),
+    "less_than": ("lt", "must be less than {}"),
+    "string_too_long": ("max_length", "must have at most {} characters"),
+    "string_too_short": ("min_length", "must have at least {} characters"),
+    "too_long": ("max_length", "must have at most {} items"),
+    "too_short": ("min_length", "must have at least {} items"),
+}
+
+
+def validation_reason(error: dict[str, Any]) -> str:
+    """Our own words for a pydantic error: its messages cite library internals and link to its
+    documentation, neither of which helps the caller."""
+    kind, context = error.get("type", ""), error.get("ctx") or {}
+    if kind in BOUNDS and BOUNDS[kind][0] in context:
+        key, text = BOUNDS[kind]
+        return text.format(context[key])
+    if kind in ("enum", "literal_error") and "expected" in context:
+        return f"must be one of {context['expected']}"
+    if kind == "value_error" and "error" in context:
+        return str(context["error"])
+    return VALIDATION_REASONS.get(kind, "is not valid")
+
+
+def _member_name(location: tuple[Any, ...]) -> str:
+    """``fieldName`` for a query/path/header parameter; ``a.b[0]`` for a member of a body."""
+    if location[0] != "body":
+        return str(location[-1])
+    name = ""
+    for part in location[1:]:
+        name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
+    return name or "body"
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
 def _validation_problem(exc: RequestValidationError) -> Problem:
     errors = exc.errors()
-    first = errors[0] if errors else {"loc": ("query",), "msg": "invalid request"}
-    name = str(first["loc"][-1])
-    problem = InvalidParameter(f"{name}: {first['msg']}", parameter=name)
-    if first["loc"][0] == "path":
-        problem.status = 404 if name.endswith("Id") else 400
-    return problem
+    first = errors[0] if errors else {"loc": ("query",), "type": ""}
+    name = _member_name(tuple(first["loc"]))
+    reason = validation_reason(first)
+    if first["loc"][0] == "path" and name.endswith("Id"):
+        return NotFound(f"no such {name} {_shown(first.get('input'))}: {name} {reason}",
+                        parameter=name)
+    return InvalidParameter(f"{name} {reason}", parameter=name)
 
 
 def _mapped(to_problem: Callable[[Any], Problem]) -> Callable[..., Awaitable[JSONResponse]]:
@@ -200,8 +281,17 @@ def install(app: FastAPI) -> None:
         problem.slug = problem.title.lower().replace(" ", "-")
         return problem_response(problem, request)
 
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unreachable on %s: %s", request.url.path, exc)
+        return problem_response(database_unavailable(), request)
+
+    for lost in DATABASE_LOST:
+        app.add_exception_handler(lost, _unavailable)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_database_lost(exc):  # wrapped, or raised outside the routes (a middleware)
+            return await _unavailable(request, exc)
         log.exception("unhandled error on %s", request.url.path)
         problem = Problem("The server failed to answer this request.", status=500)
         problem.slug, problem.title = "internal-error", "Internal server error"

@@ -25,6 +25,42 @@ API_SERVER_SETTINGS = {
 }
 
 
+class DatabaseUnavailable(ConnectionError):
+    """PostgreSQL cannot be reached now: restarting, shut down, or out of connections."""
+
+
+DATABASE_LOST: tuple[type[BaseException], ...] = (
+    DatabaseUnavailable,
+    asyncpg.PostgresConnectionError,  # the connection broke during a statement
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.exceptions.TooManyConnectionsError,
+    psycopg.OperationalError,
+)
+"""Exceptions that say the database is out of reach, not that a statement was wrong."""
+
+
+def is_database_lost(exc: BaseException | None) -> bool:
+    """True when ``exc``, or an exception it was raised from, is one of DATABASE_LOST."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DATABASE_LOST):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """asyncpg's connect, with a refused or missing socket told apart from a failed query."""
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except (OSError, TimeoutError) as exc:
+        raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {exc}") from exc
+
+
 def database_url(settings: Settings | None = None) -> URL:
     """The SQLAlchemy URL (psycopg driver) of the database citygis uses."""
     settings = settings or get_settings()
@@ -78,6 +114,7 @@ def sync_engine(url: URL | None = None) -> Engine:
 async def create_pool(url: URL, size: int) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         **connect_kwargs(url),
+        connect=_connect,
         min_size=1,
         max_size=size,
         server_settings=API_SERVER_SETTINGS,

@@ -169,7 +169,8 @@ def _open_checked(source: Path) -> rasterio.DatasetReader:
     try:
         src = rasterio.open(source)
     except RasterioError as error:
-        raise InvalidRaster(f"{source.name}: not a readable GeoTIFF ({error})") from None
+        reason = str(error).replace(str(source), source.name)  # no server path in the answer
+        raise InvalidRaster(f"{source.name}: not a readable GeoTIFF ({reason})") from None
     if src.crs is None:
         src.close()
         raise InvalidRaster(f"{source.name}: the raster has no CRS (georeferencing)")

@@ -14,8 +14,18 @@ from gis_core.cluster import LocalCluster
 from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
 from gis_core.migrate import upgrade
 from gis_core.settings import Settings, get_settings
+from tests.leaks import ProblemRecorder
 
 RUN_ID = f"{os.getpid()}"
+PROBLEMS = ProblemRecorder()
+PROBLEMS.install()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when any problem document the suite provoked gave away internals."""
+    if PROBLEMS.leaky:
+        session.config.get_terminal_writer().line(PROBLEMS.report(), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

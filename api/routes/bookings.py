@@ -21,7 +21,7 @@ from fastapi.responses import Response
 
 from api import audit
 from api.auth.identity import IdentityDep, SignedInDep
-from api.deps import reject_unknown_parameters
+from api.deps import check_service_area, reject_unknown_parameters
 from api.errors import InvalidParameter
 from api.ogc.common import GEOJSON, json_response
 from api.routes import facility_staff, lottery
@@ -103,6 +103,7 @@ def _near(request: Request) -> tuple[float, float, float] | None:
     if "lon" not in values or "lat" not in values:
         missing = "lat" if "lon" in values else "lon"
         raise InvalidParameter("lon, lat (and radius, metres) go together", parameter=missing)
+    check_service_area(request.app.state.settings, values["lon"], values["lat"])
     return values["lon"], values["lat"], values.get("radius", DEFAULT_RADIUS_M)
 
 

@@ -25,7 +25,7 @@ from fastapi.responses import Response, StreamingResponse
 from api import audit
 from api.auth.identity import SignedInDep
 from api.auth.service import Identity
-from api.deps import PoolDep, RolesDep, reject_unknown_parameters
+from api.deps import PoolDep, RolesDep, ServicePointDep, reject_unknown_parameters
 from api.errors import Forbidden, InvalidParameter, NotFound, Problem, Unauthorized
 from api.ogc.common import JSON, base_url, json_response, link
 from api.ogc.tiles import TMS_URI
@@ -52,8 +52,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["Disaster"], lifespan=lifespan)
 PNG = "image/png"
 RasterId = Annotated[str, PathParam(alias="rasterId", pattern=r"^[a-z0-9_]{1,40}$")]
-Lon = Annotated[float, Query(ge=-180, le=180, description="longitude (WGS 84)")]
-Lat = Annotated[float, Query(ge=-90, le=90, description="latitude (WGS 84)")]
 MaxDepth = Annotated[float, Query(
     alias="max_depth", ge=0, le=100,
     description="avoid streets under deeper water than this (m); default 0.5 (knee-deep)")]
@@ -209,8 +207,9 @@ async def upload_raster(request: Request, pool: PoolDep, raster_id: RasterId, us
 
 
 @router.get("/hazards/at", summary="Hazards at a point: raster values and zones")
-async def hazards_at(request: Request, pool: PoolDep, lon: Lon, lat: Lat) -> Response:
+async def hazards_at(request: Request, pool: PoolDep, point: ServicePointDep) -> Response:
     reject_unknown_parameters(request, frozenset({"lon", "lat"}))
+    lon, lat = point
     async with pool.acquire() as conn:
         found = await hazards.hazards_at(conn, lon, lat)
     return json_response({"lon": lon, "lat": lat, "hazards": found})
@@ -295,9 +294,10 @@ async def shelter_events(request: Request) -> StreamingResponse:
 
 
 @router.get("/evacuation/route", summary="Walking route to the nearest open shelter with room")
-async def evacuation_route(request: Request, pool: PoolDep, lon: Lon, lat: Lat,
+async def evacuation_route(request: Request, pool: PoolDep, point: ServicePointDep,
                            max_depth: MaxDepth = evacuation.DEFAULT_MAX_DEPTH_M) -> Response:
     reject_unknown_parameters(request, frozenset({"lon", "lat", "max_depth"}))
+    lon, lat = point
     try:
         async with pool.acquire() as conn:
             route = await evacuation.evacuation_route(conn, lon, lat, max_depth)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field, model_validator
 from starlette.datastructures import FormData, UploadFile
@@ -17,6 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 from api import audit
 from api.auth.identity import IdentityDep, holding
 from api.auth.service import Identity
+from api.deps import INT8
 from api.errors import InvalidParameter, NotFound, Problem, Unauthorized
 from api.ogc.common import json_response
 from api.throttle import SlidingWindow
@@ -26,6 +27,7 @@ from layers.disaster import emergency, operations, photos, reports
 
 router = APIRouter(tags=["Emergency"])
 Officer = Annotated[Identity, Depends(holding(Role.DISASTER_OFFICER))]
+ReportId = Annotated[int, Path(ge=1, le=INT8)]
 MAX_REPORT_BYTES = 8 * 1024 * 1024
 MAX_NOTE = 1000
 
@@ -46,7 +48,7 @@ class EmergencySwitch(BaseModel):
 
 class Triage(BaseModel):
     status: str = Field(pattern="^(" + "|".join(reports.STATUSES) + ")$")
-    duplicate_of: int | None = Field(default=None, ge=1)
+    duplicate_of: int | None = Field(default=None, ge=1, le=INT8)
 
     @model_validator(mode="after")
     def duplicate_names_its_original(self) -> Triage:
@@ -181,7 +183,7 @@ async def list_reports(
 
 
 @router.patch("/reports/{report_id}", summary="Triage a report (officer)")
-async def triage_report(request: Request, officer: Officer, report_id: int,
+async def triage_report(request: Request, officer: Officer, report_id: ReportId,
                         triage: Annotated[Triage, Body()]) -> Response:
     async with request.app.state.pool.acquire() as conn, conn.transaction():
         if triage.duplicate_of == report_id:
@@ -200,7 +202,7 @@ async def triage_report(request: Request, officer: Officer, report_id: int,
 
 
 @router.get("/reports/{report_id}/photo", summary="A report's photo (officer)")
-async def report_photo(request: Request, officer: Officer, report_id: int) -> Response:
+async def report_photo(request: Request, officer: Officer, report_id: ReportId) -> Response:
     async with request.app.state.pool.acquire() as conn:
         name = await reports.photo_of(conn, report_id)
         if name is None:

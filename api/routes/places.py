@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import CatalogDep, PoolDep, RolesDep, reject_unknown_parameters
+from api.deps import CatalogDep, PoolDep, RolesDep, ServicePointDep, reject_unknown_parameters
 from api.ogc.common import json_response
 from gis_core.access import Role
 from gis_core.catalog import Catalog
@@ -18,8 +18,6 @@ from layers.disaster import service as disaster
 from layers.facilities import service as facilities
 
 router = APIRouter(tags=["Places"])
-Lon = Annotated[float, Query(ge=-180, le=180, description="longitude (WGS 84)")]
-Lat = Annotated[float, Query(ge=-90, le=90, description="latitude (WGS 84)")]
 
 
 def _readable(catalog: Catalog, roles: frozenset[Role], layer_id: str) -> bool:
@@ -72,9 +70,10 @@ def summary_en(place: dict[str, Any]) -> str:
 
 
 @router.get("/places/at", summary="What is at this place: 町丁目, nearest facilities and shelters")
-async def place_at(request: Request, lon: Lon, lat: Lat, pool: PoolDep, catalog: CatalogDep,
+async def place_at(request: Request, point: ServicePointDep, pool: PoolDep, catalog: CatalogDep,
                    roles: RolesDep) -> Response:
     reject_unknown_parameters(request, frozenset({"lon", "lat"}))
+    lon, lat = point
     async with pool.acquire() as conn:
         place: dict[str, Any] = {
             "lon": lon, "lat": lat,

@@ -40,13 +40,36 @@ def test_nearest_facilities_are_truly_the_nearest(http: httpx.Client) -> None:
 
 
 def test_place_outside_the_city(http: httpx.Client) -> None:
-    place = http.get("/places/at", params={"lon": 139.70, "lat": 35.68}).json()
+    place = http.get("/places/at", params={"lon": 139.52, "lat": 35.74}).json()  # 東村山
     assert place["inside_city"] is False and place["chome"] is None
     assert "外" in place["summary_ja"]
 
 
+FAR_AWAY = [((0.1, 0.1), "lon"), ((-179.9, -89.9), "lon"), ((139.4, 0.1), "lat"),
+            ((139.70, 35.68), "lon")]  # the last one: Tokyo station, 23 km east
+POINT_ROUTES = ["/places/at", "/hazards/at", "/evacuation/route", "/facilities/availability"]
+
+
+@pytest.mark.parametrize("route", POINT_ROUTES)
+@pytest.mark.parametrize("point, name", FAR_AWAY)
+def test_points_outside_the_service_area_are_refused_alike(
+        http: httpx.Client, route: str, point: tuple[float, float], name: str) -> None:
+    """Far-away points (swapped axes, a 0,0 fix) get the same 400 every time, before PostGIS
+    tries to project them into the city's plane coordinates."""
+    params: dict[str, object] = {"lon": point[0], "lat": point[1]}
+    if route == "/facilities/availability":
+        params |= {"start": "2026-12-05T09:00:00+09:00", "end": "2026-12-05T12:00:00+09:00"}
+    answers = [http.get(route, params=params) for _ in range(3)]
+    assert {a.status_code for a in answers} == {400}
+    assert len({a.content for a in answers}) == 1
+    assert answers[0].json()["invalid-params"][0]["name"] == name
+    assert "outside the area this service covers" in answers[0].json()["detail"]
+
+
 @pytest.mark.parametrize("params, name", [
     ({"lon": "abc", "lat": 35.7}, "lon"),
+    ({"lon": "nan", "lat": 35.7}, "lon"),
+    ({"lon": 139.4, "lat": "inf"}, "lat"),
     ({"lon": 139.4, "lat": 95}, "lat"),
     ({"lon": 139.4}, "lat"),
     ({"lon": 139.4, "lat": 35.7, "zoom": 3}, "zoom"),

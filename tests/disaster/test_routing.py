@@ -120,7 +120,7 @@ def test_no_shelter_open_is_a_problem(disaster: DisasterServer) -> None:
 
 def test_far_from_any_road_is_a_problem(disaster: DisasterServer) -> None:
     with disaster.client() as client:
-        response = client.get("/evacuation/route", params={"lon": 139.70, "lat": 35.68})
+        response = client.get("/evacuation/route", params={"lon": 139.30, "lat": 35.64})
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/unreachable"
 
