@@ -49,6 +49,11 @@ def is_database_lost(exc: BaseException | None) -> bool:
             return True
         if isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc):
             return True
+        # A connection the server terminated while idle leaves asyncpg's protocol state
+        # confused: the next statement (or the reset on release) fails this way.
+        if isinstance(exc, asyncpg.exceptions.InternalClientError) and \
+                "another operation" in str(exc):
+            return True
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return False
 
