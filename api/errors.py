@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -105,6 +106,19 @@ class PreconditionRequired(Problem):
     status, slug, title = 428, "precondition-required", "If-Match required"
 
 
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+DATABASE_UNREACHABLE: tuple[type[Exception], ...] = (
+    ConnectionError,  # refused or reset: PostgreSQL is down or restarting
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
 def _etag(version: int) -> dict[str, str]:
     return {"ETag": f'"v{version}"'} if version else {}
 
@@ -162,6 +176,12 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     return problem
 
 
+def _database_unreachable(exc: Exception) -> Problem:
+    log.warning("database unreachable: %s", exc)
+    return ServiceUnavailable("The database cannot be reached; try again shortly.",
+                              headers={"Retry-After": "5"})
+
+
 def _mapped(to_problem: Callable[[Any], Problem]) -> Callable[..., Awaitable[JSONResponse]]:
     async def handle(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(to_problem(exc), request)
@@ -199,6 +219,9 @@ def install(app: FastAPI) -> None:
         problem.title = HTTPStatus(exc.status_code).phrase
         problem.slug = problem.title.lower().replace(" ", "-")
         return problem_response(problem, request)
+
+    for unreachable in DATABASE_UNREACHABLE:
+        app.add_exception_handler(unreachable, _mapped(_database_unreachable))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
