@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy.engine import URL
 
-from api import errors
+from api import errors, openapi
 from api.auth import routes as auth
 from api.ogc import features, tiles, transactions
 from api.routes import audit, bookings, disaster, emergency, layers, places
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
         stale_tilesets(app.state.catalog, layer_id)))
     app.state.versions.on_change(lambda layer_id: _refresh_user_layers(app, layer_id))
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     app.include_router(features.router)
     app.include_router(tiles.router)

@@ -79,7 +79,7 @@ async def login(request: Request, credentials: Annotated[Credentials, Body()]) -
     return response
 
 
-@router.post("/logout", summary="End the web session")
+@router.post("/logout", status_code=204, summary="End the web session")
 async def logout(request: Request, identity: SignedInDep) -> Response:
     async with request.app.state.pool.acquire() as conn:
         await end_session(conn, request.cookies.get(SESSION_COOKIE, ""))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import (
@@ -33,6 +33,7 @@ from api.ogc.common import (
 )
 from api.ogc.editing import etag
 from api.ogc.extents import Extent, extent_doc, layer_extent
+from api.openapi import OPENAPI_30, OPENAPI_31, openapi_media_type, wanted_version
 from gis_core import features
 from gis_core.catalog import VERSION_PROPERTY, Layer
 from gis_core.crs import CRS84_URI, supported
@@ -70,7 +71,6 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
 ]
 FeatureId = Annotated[str, Path(alias="featureId")]
-OPENAPI = "application/vnd.oai.openapi+json;version=3.1"
 FEATURE_ID = re.compile(r"[0-9]{1,18}")  # ids are bigint
 
 
@@ -84,7 +84,9 @@ async def landing(request: Request) -> Response:
                        "the city's layers for maps and GIS clients such as QGIS.",
         "links": [
             *self_links(request),
-            link(f"{base}/api", "service-desc", OPENAPI, "API definition (OpenAPI)"),
+            link(f"{base}/api", "service-desc", OPENAPI_31, "API definition (OpenAPI 3.1)"),
+            link(f"{base}/api?version=3.0", "service-desc", OPENAPI_30,
+                 "API definition (OpenAPI 3.0)"),
             link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
             link(f"{base}/collections", "data", JSON, "Collections (layers)"),
             link(f"{base}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", JSON,
@@ -101,19 +103,17 @@ async def conformance(request: Request) -> Response:
     return render(request, "conformance.html", {"conformsTo": CONFORMANCE})
 
 
-def openapi_media_type(accept: str) -> str:
-    """The OpenAPI 3.1 media type, or plain JSON for a client that does not accept it: GDAL's
-    OAPIF driver asks for ``version=3.0, application/json`` and rejects any other answer."""
-    wanted = [part.split(";q=")[0].strip() for part in accept.split(",")]
-    if not accept or any(w in (OPENAPI, "*/*", "application/*") for w in wanted):
-        return OPENAPI
-    return JSON
-
-
-@router.get("/api", summary="API definition (OpenAPI)", include_in_schema=False)
-async def api_definition(request: Request) -> Response:
-    return Response(orjson.dumps(request.app.openapi()),
-                    media_type=openapi_media_type(request.headers.get("accept", "")))
+@router.get("/api", summary="API definition (OpenAPI 3.1, or 3.0 with version=3.0 or Accept)",
+            include_in_schema=False)
+async def api_definition(
+    request: Request,
+    version: Annotated[Literal["3.0", "3.1"] | None, Query(
+        description="OpenAPI version; default from Accept, else 3.1")] = None,
+) -> Response:
+    accept = request.headers.get("accept", "")
+    chosen = wanted_version(accept, version)
+    doc = request.app.state.openapi_30() if chosen == "3.0" else request.app.openapi()
+    return Response(orjson.dumps(doc), media_type=openapi_media_type(accept, chosen))
 
 
 async def _datasets(pool: Any) -> dict[str, dict[str, Any]]:

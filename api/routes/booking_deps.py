@@ -1,20 +1,21 @@
 """What the booking and lottery routes share: who may call them, one transaction per request
-(retried on a deadlock, notifications sent after commit), and query-parameter parsing."""
+(retried on a deadlock, notifications sent after commit), and query parameters of times and
+days."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
 from api.auth.identity import SignedInDep
 from api.auth.service import Identity
 from api.deps import parse_timestamp
-from api.errors import Forbidden, InvalidParameter
+from api.errors import Forbidden
 from gis_core.access import Role, may
 
 log = logging.getLogger(__name__)
@@ -74,21 +75,18 @@ async def read(request: Request, work: Callable[[asyncpg.Connection], Awaitable[
         return await work(conn)
 
 
-def instant(request: Request, name: str, required: bool = True) -> datetime | None:
-    text = request.query_params.get(name)
-    if text is None:
-        if required:
-            raise InvalidParameter(f"{name} is required (ISO 8601 with offset, e.g. "
-                                   "2027-01-12T09:00:00+09:00)", parameter=name)
-        return None
-    return parse_timestamp(text, name)
+INSTANT_FORMAT = "ISO 8601 with offset, e.g. 2027-01-12T09:00:00+09:00"
 
 
-def day(request: Request, name: str) -> date | None:
-    text = request.query_params.get(name)
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidParameter(f"{name} must be a date (YYYY-MM-DD)", parameter=name) from None
+def instant_query(description: str) -> Any:
+    """A query parameter read as an RFC 3339 instant by ``instant`` (its errors name it)."""
+    return Query(description=f"{description} ({INSTANT_FORMAT})",
+                 examples=["2027-01-12T09:00:00+09:00"], json_schema_extra={"format": "date-time"})
+
+
+def day_query(description: str) -> Any:
+    return Query(description=f"{description} (YYYY-MM-DD)", examples=["2027-01-12"])
+
+
+def instant(text: str | None, name: str) -> datetime | None:
+    return None if text is None else parse_timestamp(text, name)

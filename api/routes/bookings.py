@@ -21,7 +21,7 @@ from fastapi.responses import Response
 
 from api import audit
 from api.auth.identity import IdentityDep, SignedInDep
-from api.deps import check_service_area, reject_unknown_parameters
+from api.deps import check_service_area, parse_timestamp, reject_unknown_parameters
 from api.errors import InvalidParameter
 from api.ogc.common import GEOJSON, json_response
 from api.routes import facility_staff, lottery
@@ -30,12 +30,13 @@ from api.routes.booking_deps import (
     CitizenDep,
     CitizenOrStaffDep,
     RoomId,
-    day,
-    instant,
+    day_query,
+    instant_query,
     is_staff,
     read,
     write,
 )
+from gis_core.settings import Settings
 from layers.base import service as base
 from layers.facilities import availability, booking, households, waitlist
 from layers.facilities import lottery as lottery_service
@@ -86,25 +87,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["Facility bookings"], lifespan=lifespan)
 
 
-def _near(request: Request) -> tuple[float, float, float] | None:
-    values = {}
-    for name, low, high in (("lon", -180, 180), ("lat", -90, 90), ("radius", 1, 50_000)):
-        text = request.query_params.get(name)
-        if text is None:
-            continue
-        try:
-            values[name] = float(text)
-        except ValueError:
-            raise InvalidParameter(f"{name} must be a number", parameter=name) from None
-        if not low <= values[name] <= high:
-            raise InvalidParameter(f"{name} must be within {low}–{high}", parameter=name)
-    if not values:
+def _near(settings: Settings, lon: float | None, lat: float | None, radius: float | None
+          ) -> tuple[float, float, float] | None:
+    if lon is None and lat is None and radius is None:
         return None
-    if "lon" not in values or "lat" not in values:
-        missing = "lat" if "lon" in values else "lon"
+    if lon is None or lat is None:
+        missing = "lat" if lon is not None else "lon"
         raise InvalidParameter("lon, lat (and radius, metres) go together", parameter=missing)
-    check_service_area(request.app.state.settings, values["lon"], values["lat"])
-    return values["lon"], values["lat"], values.get("radius", DEFAULT_RADIUS_M)
+    check_service_area(settings, lon, lat)
+    return lon, lat, DEFAULT_RADIUS_M if radius is None else radius
 
 
 def _as_geojson(rooms: list[dict[str, Any]]) -> dict[str, Any]:
@@ -125,30 +116,37 @@ def _as_geojson(rooms: list[dict[str, Any]]) -> dict[str, Any]:
 @router.get("/facilities/availability", summary="Rooms free for booking in a time range")
 async def search_availability(
     request: Request,
+    start: Annotated[str, instant_query("from")],
+    end: Annotated[str, instant_query("until, at most 31 days after start")],
     kind: Annotated[str | None, Query(pattern=r"^[a-z_]{2,30}$", description="room kind")] = None,
     capacity: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180, allow_inf_nan=False,
+                                       description="longitude (WGS 84)")] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90, allow_inf_nan=False,
+                                       description="latitude (WGS 84)")] = None,
+    radius: Annotated[float | None, Query(
+        ge=1, le=50_000, description=f"metres around lon/lat (default {DEFAULT_RADIUS_M:g})")
+    ] = None,
     chome: Annotated[str | None, Query(max_length=50, description="町丁目 name")] = None,
     f: Annotated[str, Query(pattern="^(json|geojson)$")] = "json",
 ) -> Response:
-    """``start``/``end`` ISO 8601 with offset (at most 31 days apart); ``lon``/``lat``/
-    ``radius`` (m) or ``chome`` narrow the place. ``f=geojson`` gives the facilities as points
-    for the map."""
+    """``lon``/``lat``/``radius`` or ``chome`` narrow the place. ``f=geojson`` gives the
+    facilities as points for the map."""
     reject_unknown_parameters(request, SEARCH_PARAMETERS)
-    start, end = instant(request, "start"), instant(request, "end")
-    assert start is not None and end is not None
-    near = _near(request)
+    start_at, end_at = parse_timestamp(start, "start"), parse_timestamp(end, "end")
+    near = _near(request.app.state.settings, lon, lat, radius)
 
     async def run(conn: Any) -> list[dict[str, Any]]:
         area = await base.chome_area(conn, chome) if chome else None
         if chome and area is None:
             raise InvalidParameter(f"no 町丁目 named {chome!r}", parameter="chome")
-        return await availability.search(conn, start, end, kind=kind, capacity=capacity,
-                                         near=near, area=area)
+        return await availability.search(conn, start_at, end_at, kind=kind,
+                                         capacity=capacity, near=near, area=area)
 
     rooms = await read(request, run)
     if f == "geojson":
         return json_response(_as_geojson(rooms), GEOJSON)
-    return json_response({"start": iso(start), "end": iso(end), "numberMatched": len(rooms),
+    return json_response({"start": iso(start_at), "end": iso(end_at), "numberMatched": len(rooms),
                           "rooms": rooms})
 
 
@@ -177,12 +175,16 @@ async def get_room(request: Request, room_id: RoomId) -> Response:
 
 
 @router.get("/rooms/{roomId}/calendar", summary="A room's days and units: free or booked")
-async def room_calendar(request: Request, room_id: RoomId, identity: IdentityDep) -> Response:
-    """``start``/``end`` dates (YYYY-MM-DD, default the next 14 days). Units are ``free``,
-    ``booked``, ``mine``, ``suspended``, ``lottery``, ``not_yet_open`` or ``past``."""
+async def room_calendar(
+    request: Request, room_id: RoomId, identity: IdentityDep,
+    start: Annotated[date | None, day_query("first day, default today")] = None,
+    end: Annotated[date | None, day_query("last day, default 13 days after start")] = None,
+) -> Response:
+    """Units are ``free``, ``booked``, ``mine``, ``suspended``, ``lottery``, ``not_yet_open``
+    or ``past``."""
     reject_unknown_parameters(request, frozenset({"start", "end"}))
-    first = day(request, "start") or japan_day(utcnow())
-    last = day(request, "end") or first + timedelta(days=13)
+    first = start or japan_day(utcnow())
+    last = end or first + timedelta(days=13)
     viewer = identity.user_id if identity else None
     doc = await read(request, lambda conn: availability.calendar(conn, room_id, first, last,
                                                                  viewer))

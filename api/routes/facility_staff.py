@@ -19,11 +19,12 @@ from api.routes.booking_deps import (
     RoomId,
     StaffDep,
     SuspenderDep,
+    day_query,
     instant,
+    instant_query,
     read,
     write,
 )
-from api.routes.booking_deps import day as day_parameter
 from layers.facilities import households, room_admin
 from layers.facilities.rooms import japan_day, utcnow
 from layers.facilities.schemas import ClosureIn, RoomIn, RoomPatch, SuspensionIn
@@ -104,14 +105,17 @@ async def remove_closure(request: Request, room_id: RoomId, identity: StaffDep,
 
 
 @router.get("/rooms/{roomId}/bookings", summary="A room's bookings with holders (staff, audited)")
-async def room_bookings(request: Request, room_id: RoomId, identity: StaffDep) -> Response:
-    """``start``/``end`` ISO 8601 with offset (default: from now, 31 days)."""
+async def room_bookings(
+    request: Request, room_id: RoomId, identity: StaffDep,
+    start: Annotated[str | None, instant_query("from, default now")] = None,
+    end: Annotated[str | None, instant_query("until, default 31 days after start")] = None,
+) -> Response:
     reject_unknown_parameters(request, frozenset({"start", "end"}))
-    start = instant(request, "start", required=False) or utcnow()
-    end = instant(request, "end", required=False) or start + timedelta(days=31)
+    since = instant(start, "start") or utcnow()
+    until = instant(end, "end") or since + timedelta(days=31)
 
     async def run(conn: Any) -> list[dict[str, Any]]:
-        rows = await room_admin.room_bookings(conn, room_id, start, end)
+        rows = await room_admin.room_bookings(conn, room_id, since, until)
         await _audited(request, conn, "read", f"room_bookings:{room_id}",
                        {"query": str(request.url.query), "holders": len(rows)})
         return rows
@@ -123,11 +127,12 @@ async def room_bookings(request: Request, room_id: RoomId, identity: StaffDep) -
             "(staff, audited)")
 async def bookings_of_day(
     request: Request, identity: StaffDep,
-    facility: Annotated[int | None, Query(ge=1, le=INT4)] = None,
+    day: Annotated[date | None, day_query("default today, Japan time")] = None,
+    facility: Annotated[int | None, Query(ge=1, le=INT4, description="only this facility")
+                        ] = None,
 ) -> Response:
-    """``day`` YYYY-MM-DD (default: today, Japan time); ``facility`` narrows to one facility."""
     reject_unknown_parameters(request, frozenset({"day", "facility"}))
-    wanted = day_parameter(request, "day") or japan_day(utcnow())
+    wanted = day or japan_day(utcnow())
 
     async def run(conn: Any) -> list[dict[str, Any]]:
         rows = await room_admin.day_bookings(conn, wanted, facility)
