@@ -6,13 +6,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy.engine import URL
 
 from api import errors, openapi
 from api.auth import routes as auth
+from api.deps import bounded_query
 from api.ogc import features, tiles, transactions
 from api.routes import audit, bookings, disaster, emergency, layers, places
 from gis_core import user_layers
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
         docs_url=None,  # Swagger UI would load from a CDN; the platform works offline
         redoc_url=None,
         openapi_url="/openapi.json",
+        dependencies=[Depends(bounded_query)],
     )
     app.state.settings = settings
     app.state.catalog = load_catalog(settings.extra_layer_modules)

@@ -27,6 +27,9 @@ _SETTINGS = get_settings()
 ITEMS_PARAMETERS = frozenset({"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime",
                               "filter", "filter-lang", "filter-crs", "as-of"})
 MAX_FILTER_LENGTH = 20_000
+MAX_PARAMETER_LENGTH = 1_000
+"""Characters in any other query parameter: ids, names, dates and CRS URIs are far shorter."""
+MAX_NAME_LENGTH = 100
 INT8 = 2**63 - 1  # the largest PostgreSQL bigint: ids beyond it are refused before any query
 
 
@@ -238,6 +241,18 @@ def reject_unknown_parameters(request: Request, allowed: frozenset[str]) -> None
             raise InvalidParameter(f"unknown query parameter {name!r}", parameter=name)
         if "\x00" in value:
             raise InvalidParameter(f"{name} contains a NUL character", parameter=name)
+
+
+def bounded_query(request: Request) -> None:
+    """Every route's first check (an application dependency): no query parameter longer than
+    any route needs, whether or not the route reads it."""
+    for name, value in request.query_params.multi_items():
+        if len(name) > MAX_NAME_LENGTH:
+            raise InvalidParameter(f"a query parameter name is longer than {MAX_NAME_LENGTH} "
+                                   "characters", parameter=name[:MAX_NAME_LENGTH])
+        limit = MAX_FILTER_LENGTH if name == "filter" else MAX_PARAMETER_LENGTH
+        if len(value) > limit:
+            raise InvalidParameter(f"{name} is longer than {limit} characters", parameter=name)
 
 
 def feature_query(

@@ -24,6 +24,11 @@ JSON_SCHEMA_TYPES: dict[str, dict[str, str]] = {
 }
 
 
+TEXT_LENGTH = 200
+"""Characters a string attribute may hold unless its Field says otherwise: enough for any
+name or address, and a bound on what one feature adds to every tile that draws it."""
+
+
 @dataclass(frozen=True)
 class Field:
     """One attribute of a layer. ``expression`` is SQL over the table alias ``t`` for computed
@@ -35,13 +40,25 @@ class Field:
     title_en: str
     expression: str | None = None
     filterable: bool = True
+    max_length: int | None = None
+    """For strings: the most characters (TEXT_LENGTH when unset), enforced by a CHECK too."""
 
     @property
     def sql(self) -> str:
         return self.expression or f't."{self.name}"'
 
+    @property
+    def length_limit(self) -> int | None:
+        if self.type != "string":
+            return None
+        return self.max_length or TEXT_LENGTH
+
     def json_schema(self) -> dict[str, object]:
-        return {**JSON_SCHEMA_TYPES[self.type], "title": self.title_ja, "x-title-en": self.title_en}
+        schema: dict[str, object] = {**JSON_SCHEMA_TYPES[self.type], "title": self.title_ja,
+                                     "x-title-en": self.title_en}
+        if self.length_limit:
+            schema["maxLength"] = self.length_limit
+        return schema
 
 
 UPDATED_AT = Field("updated_at", "datetime", "更新日時", "Last updated")

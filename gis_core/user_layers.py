@@ -13,7 +13,7 @@ import asyncpg
 from pydantic import BaseModel, Field, field_validator
 
 from gis_core.access import Role
-from gis_core.catalog import Catalog, FieldType, GeometryType, Layer
+from gis_core.catalog import TEXT_LENGTH, Catalog, FieldType, GeometryType, Layer
 from gis_core.catalog import Field as LayerField
 from gis_core.schema import LAYER_CHANGED_CHANNEL, history_trigger_sql, layer_geometry_sql
 
@@ -29,6 +29,8 @@ class FieldSpec(BaseModel):
     type: FieldType
     title_ja: str = Field(min_length=1, max_length=100)
     title_en: str = Field(min_length=1, max_length=100)
+    max_length: int | None = Field(default=None, ge=1, le=10_000,
+                                   description=f"for strings; {TEXT_LENGTH} when unset")
 
     @field_validator("name")
     @classmethod
@@ -66,9 +68,18 @@ def table_of(layer_id: str) -> str:
     return f"ul_{layer_id}"
 
 
+def _column_sql(table: str, spec: FieldSpec) -> str:
+    column = f',\n    "{spec.name}" {SQL_TYPES[spec.type]}'
+    if spec.type == "string":
+        limit = spec.max_length or TEXT_LENGTH
+        column += (f' CONSTRAINT "{table}_{spec.name}_length" '
+                   f'CHECK (char_length("{spec.name}") <= {limit})')
+    return column
+
+
 def create_sql(spec: LayerSpec) -> str:
     table = table_of(spec.id)
-    columns = "".join(f',\n    "{f.name}" {SQL_TYPES[f.type]}' for f in spec.fields)
+    columns = "".join(_column_sql(table, f) for f in spec.fields)
     return (f"CREATE TABLE {table} (\n    id bigserial PRIMARY KEY{columns}\n);\n"
             + layer_geometry_sql(table, spec.geometry_type, [spec.id])
             + history_trigger_sql(table, spec.id))
@@ -80,8 +91,8 @@ def to_layer(row: dict[str, Any]) -> Layer:
         id=row["id"], table=table_of(row["id"]), geometry_type=row["geometry_type"],
         title_ja=row["title_ja"], title_en=row["title_en"],
         description_ja=row["description_ja"], description_en=row["description_en"],
-        fields=tuple(LayerField(f["name"], f["type"], f["title_ja"], f["title_en"])
-                     for f in fields),
+        fields=tuple(LayerField(f["name"], f["type"], f["title_ja"], f["title_en"],
+                                max_length=f.get("max_length")) for f in fields),
         domain=DOMAIN, read_roles=frozenset(Role(r) for r in row["read_roles"]),
         edit_roles=frozenset(Role(r) for r in row["edit_roles"]),
         keywords=("user layer",),

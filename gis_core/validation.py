@@ -282,9 +282,16 @@ def coerce(field: Field, column: Column, value: object) -> object:
             raise FeatureInvalid(member, f"{field.name} may not be null")
         return None
     try:
-        return COERCERS[field.type](value, column)
+        return _within_limit(field, COERCERS[field.type](value, column))
     except (ValueError, TypeError, OverflowError) as exc:
         raise FeatureInvalid(member, f"{field.name} {exc}") from None
+
+
+def _within_limit(field: Field, value: object) -> object:
+    limit = field.length_limit
+    if limit is not None and isinstance(value, str) and len(value) > limit:
+        raise ValueError(f"must have at most {limit} characters (has {len(value)})")
+    return value
 
 
 def _string(value: object, column: Column) -> str:
@@ -379,5 +386,5 @@ def _field_schema(layer: Layer, field: Field, column: Column | None) -> dict[str
         schema["type"] = [schema["type"], "null"]
     limit = re.search(r"\((\d+)\)", column.type) if column and field.type == "string" else None
     if limit:
-        schema["maxLength"] = int(limit[1])
+        schema["maxLength"] = min(int(limit[1]), field.length_limit or int(limit[1]))
     return schema

@@ -24,12 +24,12 @@ from api.throttle import SlidingWindow
 from gis_core.access import Role
 from layers.base.service import inside_city
 from layers.disaster import emergency, operations, photos, reports
+from layers.disaster.catalog import NOTE_LENGTH
 
 router = APIRouter(tags=["Emergency"])
 Officer = Annotated[Identity, Depends(holding(Role.DISASTER_OFFICER))]
 ReportId = Annotated[int, Path(ge=1, le=INT8)]
 MAX_REPORT_BYTES = 8 * 1024 * 1024
-MAX_NOTE = 1000
 
 
 class TooManyReports(Problem):
@@ -105,8 +105,8 @@ def _category_and_note(form: FormData) -> tuple[str, str]:
     if category not in reports.CATEGORIES:
         raise InvalidParameter(f"category must be one of {', '.join(reports.CATEGORIES)}",
                                parameter="category")
-    if len(note) > MAX_NOTE:
-        raise InvalidParameter(f"note is longer than {MAX_NOTE} characters", parameter="note")
+    if len(note) > NOTE_LENGTH:
+        raise InvalidParameter(f"note is longer than {NOTE_LENGTH} characters", parameter="note")
     return category, note
 
 

@@ -6,6 +6,7 @@ from gis_core.access import Role
 from gis_core.catalog import Field, Layer, catalog
 
 DISASTER_EDITORS = frozenset({Role.PLANNER, Role.DISASTER_OFFICER})  # admins too
+NOTE_LENGTH = 1000  # a crowd report's note
 
 HAZARD_TITLES = {
     "flood": ("洪水", "Flood"),
@@ -72,7 +73,7 @@ CROWD_REPORTS = Layer(
                    "Reporters are not included.",
     fields=(
         Field("category", "string", "種別", "Category"),
-        Field("note", "string", "内容", "Note"),
+        Field("note", "string", "内容", "Note", max_length=NOTE_LENGTH),
         Field("status", "string", "対応状況", "Status"),
         Field("duplicate_of", "integer", "重複先", "Duplicate of"),
         Field("created_at", "datetime", "報告日時", "Reported at"),

@@ -234,3 +234,13 @@ def test_random_tile_requests_never_fail_the_server(
     path = "/".join(quote(part, safe="") for part in (z, y, x))
     response = http.get(f"{prefix}/tiles/{tms}/{path}?{query}")
     assert_no_server_error(response, sent_keys(response))
+
+
+@pytest.mark.parametrize("path", ["/collections", "/collections/shelters/items", "/places/at",
+                                  "/tiles/WebMercatorQuad/14/6451/14540", "/login"])
+def test_no_route_accepts_an_endless_parameter(http: httpx.Client, path: str) -> None:
+    """Checked before the route runs, whether or not the route reads the parameter."""
+    response = http.get(path, params={"name": "x" * 20_000})
+    assert response.status_code == 400
+    assert response.json()["invalid-params"][0]["name"] == "name"
+    assert "longer than 1000 characters" in response.json()["detail"]
