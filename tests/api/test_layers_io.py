@@ -373,3 +373,24 @@ def test_import_progress_streams_as_json_lines(server, tmp_path: Path) -> None:
     assert [line["stage"] for line in lines] == ["received", "read", "checked", "done"]
     assert lines[1]["features"] == 5 and lines[-1]["status"] == 201
     assert lines[-1]["accepted"] == 5
+
+
+def test_a_failing_streamed_import_ends_with_a_problem_line(server, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    from api.routes import layers
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError(f"internal state at {tmp_path}")
+
+    monkeypatch.setattr(layers, "_spec", broken)
+    path = tmp_path / "fails.geojson"
+    points(2).to_file(path, driver="GeoJSON")
+    with client(server) as http, path.open("rb") as file:
+        response = http.post("/layers/import", data={"id": "fails", "title_ja": "失敗"},
+                             files={"file": (path.name, file)},
+                             headers={"Accept": "application/x-ndjson"})
+        last = json.loads(response.text.splitlines()[-1])
+        assert last["stage"] == "failed" and last["status"] == 500
+        assert_nothing_internal(last, tmp_path)
+        assert http.get("/collections/fails").status_code == 404
