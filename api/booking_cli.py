@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from gis_core.database import connect_kwargs, database_url
+from api.cli_errors import connect
+from gis_core.database import database_url
 from gis_core.errors import DomainError
 from gis_core.settings import get_settings
 from layers.facilities import draw, lottery_draw, notify
@@ -30,7 +31,7 @@ T = TypeVar("T")
 
 def _with_conn(action: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     async def go() -> T:
-        conn = await asyncpg.connect(**connect_kwargs(database_url()))
+        conn = await connect(database_url())
         try:
             return await action(conn)
         finally:

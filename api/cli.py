@@ -11,20 +11,25 @@
     citygis notify drain         send the notifications waiting in the outbox
     citygis export-map LAYER… -o out.html   an offline, printable folium map
     citygis serve                serve the APIs and the map on http://127.0.0.1:8000
+
+A command that fails says why in one line on stderr and exits non-zero; `citygis --debug …`
+(or CITYGIS_DEBUG=1) shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 
-from api import booking_cli
+from api import booking_cli, cli_errors
 from api.auth import cli as auth_cli
-from gis_core.cluster import ClusterError, LocalCluster
+from api.cli_errors import CliError, one_line
+from gis_core.cluster import LocalCluster
 from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
 from gis_core.settings import get_settings
 
@@ -90,13 +95,17 @@ def _run_import(conn: psycopg.Connection, args: argparse.Namespace):  # -> Impor
         meta = RasterSource(args.raster_id, args.title_ja, args.title_en, args.source,
                             args.license)
         return import_flood_depth(conn, Path(args.path), get_settings().raster_dir, meta)
-    return IMPORTERS[args.kind](conn, Path(args.path), city_code=args.city_code)
+    return IMPORTERS[args.kind](conn, Path(args.path),
+                                city_code=args.city_code or get_settings().city_code)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from data.importers import ImportFailed
     from layers.disaster.evacuation import rebuild_graph
 
+    path = Path(args.path)
+    if not path.is_file():
+        raise CliError(f"{path}: " + ("a folder, not a file" if path.is_dir() else "no such file"))
     try:
         with psycopg_connect(database_url(), autocommit=True) as conn:
             report = _run_import(conn, args)
@@ -114,9 +123,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export_map(args: argparse.Namespace) -> int:
     import asyncio
 
-    import asyncpg
-
-    from gis_core.database import connect_kwargs
     from layers import load_catalog
     from web_map.export import export_document
 
@@ -127,14 +133,18 @@ def cmd_export_map(args: argparse.Namespace) -> int:
               f"{', '.join(layer.id for layer in catalog)}", file=sys.stderr)
         return 1
 
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        raise CliError(f"{output.parent}: no such folder for the map")
+
     async def export() -> str:
-        conn = await asyncpg.connect(**connect_kwargs(database_url()))
+        conn = await cli_errors.connect(database_url())
         try:
             return await export_document(conn, catalog, [catalog.get(n) for n in args.layers])
         finally:
             await conn.close()
 
-    Path(args.output).write_text(asyncio.run(export()), encoding="utf-8")
+    output.write_text(asyncio.run(export()), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 
@@ -143,15 +153,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run("web_map.app:create_app", factory=True, host=args.host or settings.host,
-                port=args.port or settings.port, workers=args.workers, log_level="info",
-                proxy_headers=False)
+    host, port = args.host or settings.host, args.port or settings.port
+    _check_serving(host, port)
+    uvicorn.run("web_map.app:create_app", factory=True, host=host, port=port,
+                workers=args.workers, log_level="info", proxy_headers=False)
     return 0
+
+
+def _check_serving(host: str, port: int) -> None:
+    """Fail in one line before uvicorn would (with a traceback from the app's start-up, or a
+    log of its own): the database must answer and the address must be free."""
+    import socket
+
+    psycopg_connect(database_url(), connect_timeout=10).close()
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else one_line(error)
+        raise CliError(f"cannot listen on {host}:{port}: {reason}") from None
+
+
+def _port(text: str) -> int:
+    number = int(text)
+    if not 0 < number < 65536:
+        raise argparse.ArgumentTypeError(f"{text} is not a TCP port (1–65535)")
+    return number
+
+
+def _positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return number
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="citygis", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    root.add_argument("--debug", action="store_true",
+                      help="show the traceback of a failure instead of one line")
     sub = root.add_subparsers(dest="command", required=True)
     db = sub.add_parser("db", help="the project-owned PostgreSQL cluster")
     db.add_argument("action", choices=["up", "down", "status"])
@@ -171,8 +212,8 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(run=cmd_export_map)
     serve = sub.add_parser("serve", help="serve the APIs and the map")
     serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--port", type=_port)
+    serve.add_argument("--workers", type=_positive, default=1)
     serve.set_defaults(run=cmd_serve)
     return root
 
@@ -183,8 +224,9 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
     command = sub.add_parser("import", help="import an official file format into a layer")
     command.add_argument("kind", choices=kinds)
     command.add_argument("path")
-    command.add_argument("--city-code", default=get_settings().city_code,
-                         help="keep only this municipality (全国地方公共団体コード)")
+    command.add_argument("--city-code",
+                         help="keep only this municipality (全国地方公共団体コード; default: "
+                         "CITYGIS_CITY_CODE, 13220)")
     raster = command.add_argument_group(f"{RASTER_KIND} (a GeoTIFF of depths in metres)")
     raster.add_argument("--raster-id", default="flood_depth")
     raster.add_argument("--title-ja", default="浸水深（洪水浸水想定区域）")
@@ -202,9 +244,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.command != "db" and booking_cli.needs_database(args):
             _ensure_server()
         return run(args)
-    except ClusterError as exc:
-        print(f"citygis: {exc}", file=sys.stderr)
-        return 2
+    except (Exception, KeyboardInterrupt) as error:
+        if args.debug or _debug_setting():
+            raise
+        message, status = cli_errors.describe(error)
+        print(f"citygis: error: {message}", file=sys.stderr)
+        return status
+
+
+def _debug_setting() -> bool:
+    try:
+        return get_settings().debug
+    except ValueError:  # the settings themselves are what failed
+        return False
 
 
 if __name__ == "__main__":

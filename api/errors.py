@@ -293,6 +293,11 @@ def install(app: FastAPI) -> None:
         if is_database_lost(exc):  # wrapped, or raised outside the routes (a middleware)
             return await _unavailable(request, exc)
         log.exception("unhandled error on %s", request.url.path)
-        problem = Problem("The server failed to answer this request.", status=500)
-        problem.slug, problem.title = "internal-error", "Internal server error"
-        return problem_response(problem, request)
+        return problem_response(internal_error(), request)
+
+
+def internal_error() -> Problem:
+    """What a client is told of a failure of the server's own: nothing about it."""
+    problem = Problem("The server failed to answer this request.", status=500)
+    problem.slug, problem.title = "internal-error", "Internal server error"
+    return problem

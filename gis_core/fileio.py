@@ -1,13 +1,18 @@
 """Reading the files planners upload — GeoJSON, GeoPackage, zipped Shapefile (UTF-8 or
 cp932 attributes) and CSV with lon/lat columns — into one GeoDataFrame in EPSG:4326, with every
 row that cannot be stored rejected with its number and reason (never silently dropped).
+
+Messages are for the planner who sent the file: they name what to fix and never carry the
+server's paths or GDAL's own words (those go to the log).
 """
 
 from __future__ import annotations
 
+import codecs
+import logging
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,12 +20,20 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
+from shapely.geometry.base import BaseGeometry
+
+from gis_core.validation import FeatureInvalid, SourceCrs, checked_geometry, conform
 
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
 LON_NAMES = ("lon", "lng", "long", "longitude", "経度", "x")
 LAT_NAMES = ("lat", "latitude", "緯度", "y")
-MULTI = {"Point": "MultiPoint", "LineString": "MultiLineString", "Polygon": "MultiPolygon"}
+FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".shp": "Shapefile"}
+READ_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+               pyogrio.errors.FieldError, pyogrio.errors.GeometryError,
+               pyogrio.errors.FeatureError, pyogrio.errors.CRSError, RuntimeError, ValueError)
+UNPACK_ERRORS = (OSError, RuntimeError, NotImplementedError, EOFError, zipfile.BadZipFile)
+log = logging.getLogger(__name__)
 
 
 class UnreadableFile(ValueError):
@@ -35,13 +48,13 @@ class UnreadableFile(ValueError):
 class Rejected:
     row: int  # 1-based, as a person counts the features (or lines after the CSV header)
     reason: str
+    parameter: str = "file"  # the input to fix: the file, or ``crs`` when it looks mistaken
 
 
 @dataclass
 class Reading:
     frame: gpd.GeoDataFrame
-    source_crs: str
-    rejected: list[Rejected] = field(default_factory=list)
+    source: SourceCrs
 
 
 def _crs(text: str | None) -> CRS | None:
@@ -51,6 +64,20 @@ def _crs(text: str | None) -> CRS | None:
         return CRS.from_user_input(text)
     except CRSError:
         raise UnreadableFile(f"unknown CRS {text!r}", "crs") from None
+
+
+def _encoding(name: str | None) -> str | None:
+    """A text encoding Python knows, or UnreadableFile naming ``encoding``."""
+    if not name:
+        return None
+    try:
+        known = codecs.lookup(name)
+    except LookupError:
+        known = None
+    if known is None or not known._is_text_encoding:  # rot13, base64…: codecs, not encodings
+        raise UnreadableFile(f"unknown text encoding {name!r}: send UTF-8 or cp932 (Shift_JIS)",
+                             "encoding")
+    return name
 
 
 def _shapefile_in(path: Path, folder: Path) -> Path:
@@ -67,18 +94,39 @@ def _shapefile_in(path: Path, folder: Path) -> Path:
         shapes = [n for n in names if n.lower().endswith(".shp")]
         if len(shapes) != 1:
             raise UnreadableFile("the archive must hold exactly one .shp (with .dbf, .shx, .prj)")
-        archive.extractall(folder)
+        if shapes[0][:-4].lower() + ".shx" not in {n.lower() for n in names}:
+            raise UnreadableFile("the archive has the .shp without its .shx: zip them together")
+        try:
+            archive.extractall(folder)
+        except UNPACK_ERRORS as error:
+            log.info("cannot unpack an uploaded archive: %r", error)
+            raise UnreadableFile("the archive cannot be unpacked (damaged, encrypted or of an "
+                                 "unknown compression)") from None
     return folder / shapes[0]
 
 
 def _read_vector(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
     try:
-        return pyogrio.read_dataframe(path, encoding=encoding)
-    except UnicodeDecodeError:
+        frame = pyogrio.read_dataframe(path, encoding=encoding)
+    except UnicodeError:
         raise UnreadableFile("attributes are not in that encoding", "encoding") from None
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
-            pyogrio.errors.FieldError) as error:
-        raise UnreadableFile(f"not a readable GIS file: {error}") from None
+    except READ_ERRORS as error:
+        log.info("cannot read an uploaded %s: %s", path.suffix, error)
+        raise UnreadableFile(_unreadable(path, str(error))) from None
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise UnreadableFile(f"the {FORMATS[path.suffix.lower()]} has no geometry column")
+    return frame
+
+
+def _unreadable(path: Path, error: str) -> str:
+    """GDAL's complaint as a reason a person can act on, without the server's paths."""
+    message = f"the file is not a readable {FORMATS[path.suffix.lower()]}"
+    syntax = re.search(r"JSON parsing error.*at offset (\d+)", error)
+    if syntax:
+        return f"{message}: the JSON is broken at byte {syntax[1]}"
+    if "malformed" in error or "not a database" in error:
+        return f"{message}: it is damaged or cut short"
+    return message
 
 
 def _has_mojibake(frame: pd.DataFrame) -> bool:
@@ -110,12 +158,17 @@ def _read_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
         try:
             frame = pd.read_csv(path, encoding=candidate, dtype=str, keep_default_na=False)
             break
-        except UnicodeDecodeError:
+        except UnicodeError:
             continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-            raise UnreadableFile(f"not a readable CSV: {error}") from None
+        except pd.errors.EmptyDataError:
+            raise UnreadableFile("the CSV is empty") from None
+        except pd.errors.ParserError as error:
+            line = re.search(r"line (\d+)", str(error))
+            raise UnreadableFile("the CSV is malformed"
+                                 + (f" at line {line[1]}" if line else "")) from None
     if frame is None:
-        raise UnreadableFile("the CSV is neither UTF-8 nor Shift_JIS (cp932)", "encoding")
+        raise UnreadableFile(f"the CSV is not in {encoding}" if encoding else
+                             "the CSV is neither UTF-8 nor Shift_JIS (cp932)", "encoding")
     lon, lat = _column(frame, LON_NAMES), _column(frame, LAT_NAMES)
     if lon is None or lat is None:
         raise UnreadableFile("the CSV needs longitude and latitude columns "
@@ -128,53 +181,56 @@ def _read_csv(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
 
 
 def read_upload(path: Path, work: Path, *, crs: str | None = None,
-                encoding: str | None = None) -> gpd.GeoDataFrame:
+                encoding: str | None = None) -> Reading:
     """The file's features and attributes, in the file's own CRS (or ``crs``)."""
     suffix = path.suffix.lower()
+    given, encoding = _crs(crs), _encoding(encoding)
     if suffix == ".zip":
         frame = _read_shapefile(path, work, encoding)
     elif suffix == ".csv":
-        frame = _read_csv(path, encoding)
-        frame = frame.set_crs(_crs(crs) or CRS.from_epsg(4326), allow_override=True)
-        return frame
+        frame = _read_csv(path, encoding).set_crs(CRS.from_epsg(4326))
     elif suffix in (".geojson", ".json", ".gpkg"):
         frame = _read_vector(path, encoding)
     else:
         raise UnreadableFile("send GeoJSON, GeoPackage, a zipped Shapefile or CSV")
-    given = _crs(crs)
     if given is not None:
         frame = frame.set_crs(given, allow_override=True)
     if frame.crs is None:
         raise UnreadableFile("the file says nothing of its CRS: give one (e.g. EPSG:6677)",
                              "crs")
-    return frame
+    if frame.empty:
+        raise UnreadableFile("the file has no features")
+    declared = ("the crs field declares" if given else
+                "a CSV without crs is read as" if suffix == ".csv" else "the file declares")
+    return Reading(frame, _source(frame.crs, declared))
 
 
-def _row_problem(geometry: shapely.Geometry | None, wanted: str) -> str | None:
-    if geometry is None or geometry.is_empty:
-        return "no geometry"
-    if not shapely.is_valid(geometry):
-        return f"invalid geometry: {shapely.is_valid_reason(geometry)}"
-    if geometry.geom_type not in (wanted, {v: k for k, v in MULTI.items()}.get(wanted)):
-        return f"a {geometry.geom_type} where the layer holds {wanted}"
-    return None
+def _source(crs: CRS, declared: str) -> SourceCrs:
+    source = SourceCrs(crs, declared, "crs")
+    try:
+        _ = source.transformer  # made now: a CRS that PROJ cannot convert is the file's fault
+    except (ProjError, CRSError):
+        raise UnreadableFile(f"{declared} {source.name}, which cannot be converted to "
+                             "longitude/latitude: give the CRS (e.g. EPSG:6677)", "crs") from None
+    return source
 
 
-def check_rows(frame: gpd.GeoDataFrame, wanted: str) -> tuple[gpd.GeoDataFrame, list[Rejected]]:
-    """Rows whose geometry can be stored (single parts promoted for Multi* layers), and the
-    rest with their reasons."""
-    problems = [_row_problem(g, wanted) for g in frame.geometry]
-    rejected = [Rejected(i + 1, p) for i, p in enumerate(problems) if p]
-    kept = frame[[p is None for p in problems]].copy()
-    if wanted in MULTI.values():
-        kept.geometry = [g if g.geom_type == wanted else getattr(shapely, wanted)([g])
-                         for g in kept.geometry]
+def check_rows(reading: Reading, wanted: str, extent: tuple[float, float, float, float]
+               ) -> tuple[dict[int, BaseGeometry], list[Rejected]]:
+    """By row position, the geometries that can be stored — in lon/lat, of the layer's type —
+    checked as edits are (validation.checked_geometry); the other rows with their reasons."""
+    kept: dict[int, BaseGeometry] = {}
+    rejected = []
+    for position, geometry in enumerate(reading.frame.geometry):
+        if geometry is None or geometry.is_empty:
+            rejected.append(Rejected(position + 1, "no geometry"))
+            continue
+        try:
+            kept[position] = conform(checked_geometry(geometry, reading.source, extent), wanted)
+        except FeatureInvalid as error:
+            rejected.append(Rejected(position + 1, str(error),
+                                     "crs" if error.member == "crs" else "file"))
     return kept, rejected
-
-
-def to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Reprojected to EPSG:4326 with PROJ (datum shifts included, e.g. Tokyo → JGD2011)."""
-    return frame.to_crs(4326)
 
 
 def field_name(raw: str, taken: set[str]) -> str:

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
         description="How often the server lapses unconfirmed lottery wins, sends confirm-by "
         "reminders and retries unsent notifications; 0 turns the loop off.",
     )
+    debug: bool = Field(
+        default=False,
+        description="citygis commands show the traceback of a failure, not one line.",
+    )
     extra_layer_modules: list[str] = Field(
         default_factory=list,
         description="Extra modules whose `LAYERS` the server publishes too (used by bench/).",

@@ -6,6 +6,7 @@ a user's text never reaches SQL unquoted."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -192,7 +193,10 @@ def convert(value: Any, kind: FieldType) -> Any:
             raise ValueError(f"{value!r} is not a whole number")
         return int(number)
     if kind == "number":
-        return float(value)
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"{value!r} is not a finite number")
+        return number
     if kind == "boolean":
         return value if isinstance(value, bool) else str(value).lower() in ("true", "1", "yes")
     if kind == "datetime":
@@ -200,7 +204,10 @@ def convert(value: Any, kind: FieldType) -> Any:
         return (stamp if stamp.tzinfo else stamp.tz_localize("Asia/Tokyo")).to_pydatetime()
     if kind == "date":
         return pd.Timestamp(value).date() if not isinstance(value, dt.date) else value
-    return str(value)
+    text = str(value)
+    if "\x00" in text:
+        raise ValueError("must not contain a NUL character")
+    return text
 
 
 async def insert_rows(conn: asyncpg.Connection, layer: Layer,

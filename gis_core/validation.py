@@ -20,13 +20,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 import asyncpg
 import numpy as np
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -43,6 +43,7 @@ MULTI = {"MultiPoint": MultiPoint, "MultiLineString": MultiLineString,
          "MultiPolygon": MultiPolygon}
 INTEGER_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
 VALID = "Valid Geometry"
+EARTH_HALF_CIRCUMFERENCE_M = 2.0e7
 
 
 class FeatureInvalid(ValueError):
@@ -146,7 +147,15 @@ def _read_version(properties: dict[str, Any]) -> int | None:
 # --- geometry -----------------------------------------------------------------------------
 
 def parse_geometry(obj: object, target: Target) -> BaseGeometry:
-    geometry = _shape(obj)
+    geometry = checked_geometry(_shape(obj), request_crs(target.crs), target.extent)
+    return conform(geometry, target.layer.geometry_type)
+
+
+def checked_geometry(geometry: BaseGeometry, source: SourceCrs,
+                     extent: tuple[float, float, float, float]) -> BaseGeometry:
+    """The geometry in lon/lat (EPSG:4326) if it is finite, valid in the coordinates it came in
+    and plausible: within ``extent`` once reprojected. The one check of every geometry edited or
+    imported; FeatureInvalid says what is wrong, with a hint when the CRS looks mistaken."""
     coordinates = shapely.get_coordinates(geometry)  # z, if any, is dropped
     if not np.isfinite(coordinates).all():
         raise FeatureInvalid("geometry.coordinates", "coordinates must be finite numbers")
@@ -155,9 +164,12 @@ def parse_geometry(obj: object, target: Target) -> BaseGeometry:
     if reason != VALID:
         raise FeatureInvalid("geometry",
                              f"the geometry is not valid: {describe_invalidity(reason)}")
-    geometry = _conform(to_storage(geometry, target.crs), target.layer.geometry_type)
-    _check_extent(geometry, target.extent)
-    return geometry
+    if source.north_first:
+        geometry = shapely.transform(geometry, lambda xy: xy[:, ::-1])
+    stored = to_storage(geometry, source)
+    if not _within(stored, extent):
+        raise FeatureInvalid(*_misplaced(geometry, source, extent))
+    return stored
 
 
 def _shape(obj: object) -> BaseGeometry:
@@ -203,26 +215,47 @@ def describe_invalidity(reason: str) -> str:
     return f"{found[1]} at ({found[2]}, {found[3]})"
 
 
+@dataclass(frozen=True)
+class SourceCrs:
+    """The CRS coordinates come in and who says so, for messages: ``declared`` reads "the file
+    declares", ``parameter`` names the input that sets it (``crs``, ``Content-Crs``)."""
+
+    crs: CRS
+    declared: str
+    parameter: str
+    north_first: bool = False
+
+    @cached_property
+    def name(self) -> str:
+        authority = self.crs.to_authority()
+        return ":".join(authority) if authority else self.crs.name
+
+    @cached_property
+    def transformer(self) -> Transformer | None:
+        """None when the coordinates are lon/lat on WGS 84 already."""
+        if self.crs.equals(CRS.from_epsg(STORAGE_SRID), ignore_axis_order=True):
+            return None
+        return Transformer.from_crs(self.crs, STORAGE_SRID, always_xy=True)
+
+
 @lru_cache(maxsize=16)
-def _to_storage(srid: int) -> Transformer:
-    return Transformer.from_crs(srid, STORAGE_SRID, always_xy=True)
+def request_crs(crs: OutputCrs) -> SourceCrs:
+    """The CRS of a request's coordinates (Content-Crs, bbox-crs)."""
+    return SourceCrs(CRS.from_epsg(crs.srid), "the request is in", "Content-Crs",
+                     crs.north_first)
 
 
-def to_storage(geometry: BaseGeometry, crs: OutputCrs) -> BaseGeometry:
-    """Coordinates in ``crs`` (in its axis order) as lon/lat in EPSG:4326."""
-    if crs.north_first:
-        geometry = shapely.transform(geometry, lambda xy: xy[:, ::-1])
-    if crs.srid != STORAGE_SRID:
-        transformer = _to_storage(crs.srid)
-        geometry = shapely.transform(
-            geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-        if not np.isfinite(shapely.get_coordinates(geometry)).all():
-            raise FeatureInvalid("geometry.coordinates",
-                                 f"the coordinates are outside the area of {crs.uri}")
-    return geometry
+def to_storage(geometry: BaseGeometry, source: SourceCrs) -> BaseGeometry:
+    """Coordinates in ``source`` (easting first) as lon/lat in EPSG:4326; inf where PROJ
+    cannot place them."""
+    transformer = source.transformer
+    if transformer is None:
+        return geometry
+    return shapely.transform(
+        geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
 
-def _conform(geometry: BaseGeometry, layer_type: str) -> BaseGeometry:
+def conform(geometry: BaseGeometry, layer_type: str) -> BaseGeometry:
     kind = geometry.geom_type
     if kind == layer_type:
         return geometry
@@ -233,13 +266,33 @@ def _conform(geometry: BaseGeometry, layer_type: str) -> BaseGeometry:
     raise FeatureInvalid("geometry.type", f"this layer holds {layer_type} geometries, not {kind}")
 
 
-def _check_extent(geometry: BaseGeometry, extent: tuple[float, float, float, float]) -> None:
+def _within(geometry: BaseGeometry, extent: tuple[float, float, float, float]) -> bool:
     west, south, east, north = extent
     minx, miny, maxx, maxy = geometry.bounds
-    if minx < west or miny < south or maxx > east or maxy > north:
-        raise FeatureInvalid(
-            "geometry", f"the geometry lies outside the area edited here (longitude {west} to "
-            f"{east}, latitude {south} to {north}): check the axis order and Content-Crs")
+    return west <= minx and south <= miny and maxx <= east and maxy <= north
+
+
+def _misplaced(geometry: BaseGeometry, source: SourceCrs,
+               extent: tuple[float, float, float, float]) -> tuple[str, str]:
+    """The member and message for a geometry (in ``source``, easting first) that does not land
+    in ``extent``: degrees declared as metres, metres declared as degrees, or just elsewhere."""
+    x, y = shapely.get_coordinates(geometry)[0]
+    size = np.abs(shapely.get_coordinates(geometry))
+    look_like_degrees = bool((size[:, 0] <= 180).all() and (size[:, 1] <= 90).all())
+    look_like_metres = bool((size > 360).any() and (size < EARTH_HALF_CIRCUMFERENCE_M).all())
+    if source.crs.is_projected and look_like_degrees:
+        return source.parameter, (
+            f"the coordinates look like longitude/latitude degrees ({x:.4g}, {y:.4g}); "
+            f"{source.declared} {source.name}, in metres — declare EPSG:4326 or EPSG:6668")
+    if source.crs.is_geographic and look_like_metres:
+        return source.parameter, (
+            f"the coordinates look like metres ({x:.0f}, {y:.0f}); {source.declared} "
+            f"{source.name}, in degrees — declare the CRS they are in, e.g. EPSG:6677")
+    west, south, east, north = extent
+    return "geometry", (
+        f"the geometry lies outside the area edited here (longitude {west} to {east}, latitude "
+        f"{south} to {north}): check the axis order and the CRS ({source.declared} "
+        f"{source.name})")
 
 
 # --- attributes ---------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from datetime import timedelta
 import asyncpg
 
 from api.auth import service
+from api.cli_errors import CliError, connect
 from gis_core.access import Role
-from gis_core.database import connect_kwargs, database_url
+from gis_core.database import database_url
 
 ASSIGNABLE = [r.value for r in Role if r is not Role.PUBLIC]
 
@@ -21,6 +22,8 @@ ASSIGNABLE = [r.value for r in Role if r is not Role.PUBLIC]
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask for a password; use --password-stdin")
     first = getpass.getpass("password: ")
     if getpass.getpass("again: ") != first:
         raise service.AccountError("the passwords differ")
@@ -29,7 +32,7 @@ def _password(args: argparse.Namespace) -> str:
 
 async def _add(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     roles = {Role(r) for r in args.role}
-    await service.create_user(conn, args.username, _password(args),
+    await service.create_user(conn, args.username, args.password,
                               args.display_name or args.username, roles, args.email)
     return f"created {args.username} ({', '.join(sorted(args.role)) or 'no role'})"
 
@@ -70,8 +73,11 @@ ACTIONS: dict[str, Callable[[asyncpg.Connection, argparse.Namespace], Awaitable[
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action == "add":  # asked first: no prompt after a connection that fails
+        args.password = _password(args)
+
     async def go() -> str:
-        conn = await asyncpg.connect(**connect_kwargs(database_url()))
+        conn = await connect(database_url())
         try:
             return await ACTIONS[args.action](conn, args)
         finally:

@@ -10,6 +10,8 @@ stores the good rows and still lists the rejected ones."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,6 +26,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response, StreamingResponse
+from pydantic import ValidationError
 from starlette.background import BackgroundTask
 from starlette.datastructures import FormData, UploadFile
 
@@ -31,13 +34,15 @@ from api import audit
 from api.auth.identity import holding
 from api.auth.service import Identity
 from api.deps import LayerDep, PoolDep
-from api.errors import InvalidParameter, NotFound, Problem
+from api.errors import InvalidParameter, NotFound, Problem, internal_error
 from api.ogc.common import json_response
 from gis_core import fileio, user_layers
 from gis_core.access import Role
-from gis_core.catalog import Layer
+from gis_core.catalog import FieldType, Layer
 from gis_core.user_layers import FieldSpec, LayerSpec
+from gis_core.validation import GEOMETRY_TYPES
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["Layers"])
 Planner = Annotated[Identity, Depends(holding(Role.PLANNER))]
 CHUNK = 1024 * 1024
@@ -100,10 +105,15 @@ async def delete_layer(request: Request, pool: PoolDep, planner: Planner,
 
 # --- import ---------------------------------------------------------------------------------
 
+def _upload_name(filename: str | None) -> str:
+    """``upload`` with the file's extension: the client's name never reaches the disk."""
+    suffix = Path(filename or "").suffix.lower()
+    return "upload" + (suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else "")
+
+
 async def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
-    """The upload on disk under its own name, read in chunks; 413 past ``limit``."""
-    name = Path(upload.filename or "upload").name
-    target = folder / name
+    """The upload on disk, read in chunks; 413 past ``limit``."""
+    target = folder / _upload_name(upload.filename)
     size = 0
     with target.open("wb") as out:
         while chunk := await upload.read(CHUNK):
@@ -120,45 +130,63 @@ def _text(form: FormData, name: str, default: str = "") -> str:
     return value.strip() if isinstance(value, str) else default
 
 
+def _geometry_type(form: FormData, frame: gpd.GeoDataFrame) -> str:
+    """As asked, or the file's one kind, or the Multi* of its kinds. Kinds a layer cannot hold
+    (GeometryCollection) do not count: their rows are rejected, as are rows without geometry
+    when the file has nothing else."""
+    kinds = {g.geom_type for g in frame.geometry if g is not None} & set(GEOMETRY_TYPES)
+    if asked := _text(form, "geometry_type"):
+        return asked
+    if len(kinds) == 1:
+        return next(iter(kinds))
+    return "Multi" + sorted(kinds)[0].removeprefix("Multi") if kinds else "Point"
+
+
 def _spec(form: FormData, frame: gpd.GeoDataFrame, names: dict[str, str]) -> LayerSpec:
-    kinds = {geom.geom_type for geom in frame.geometry if geom is not None}
-    wanted = _text(form, "geometry_type") or (
-        next(iter(kinds)) if len(kinds) == 1 else "Multi" + sorted(kinds)[0].removeprefix("Multi"))
     fields = [FieldSpec(name=new, type=user_layers.infer_type(frame[old]), title_ja=str(old),
                         title_en=str(old)) for old, new in names.items()]
     try:
-        return LayerSpec(id=_text(form, "id"), geometry_type=wanted,
+        return LayerSpec(id=_text(form, "id"), geometry_type=_geometry_type(form, frame),
                          title_ja=_text(form, "title_ja"),
                          title_en=_text(form, "title_en") or _text(form, "title_ja"),
                          fields=fields, source=_text(form, "source"),
                          license=_text(form, "license"))
-    except ValueError as error:
-        field = getattr(error, "errors", lambda: [{"loc": ("id",)}])()[0]["loc"][0]
-        raise InvalidParameter(str(error).splitlines()[-1].strip(), parameter=str(field)) \
-            from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "file"
+        raise InvalidParameter(f"{name}: {first['msg']}", parameter=name) from None
 
 
-def _rows(frame: gpd.GeoDataFrame, spec: LayerSpec, names: dict[str, str]
+def _rows(reading: fileio.Reading, spec: LayerSpec, names: dict[str, str], extent: Extent
           ) -> tuple[list[tuple[bytes, list[Any]]], list[fileio.Rejected]]:
-    kept, rejected = fileio.check_rows(frame, spec.geometry_type)
-    kept = fileio.to_wgs84(kept)
+    geometries, rejected = fileio.check_rows(reading, spec.geometry_type, extent)
     kinds = {f.name: f.type for f in spec.fields}
+    columns = [(old, kinds[new]) for old, new in names.items()]
+    records = reading.frame[list(names)].itertuples(index=False, name=None)
     rows = []
-    for index, record in zip(kept.index, kept.itertuples(index=False), strict=True):
-        values = record._asdict()
-        try:
-            row = [user_layers.convert(values.get(old) if old in values else
-                                       kept.at[index, old], kinds[new])
-                   for old, new in names.items()]
-        except (ValueError, TypeError) as error:
-            rejected.append(fileio.Rejected(int(index) + 1, f"attribute: {error}"))
+    for position, record in enumerate(records):
+        if position not in geometries:
             continue
-        rows.append((shapely.to_wkb(kept.geometry.at[index]), row))
+        try:
+            rows.append((shapely.to_wkb(geometries[position]), _values(record, columns)))
+        except ValueError as error:
+            rejected.append(fileio.Rejected(position + 1, str(error)))
     rejected.sort(key=lambda r: r.row)
     return rows, rejected
 
 
-def _read(path: Path, work: Path, form: FormData) -> gpd.GeoDataFrame:
+def _values(record: tuple[Any, ...], columns: list[tuple[str, FieldType]]) -> list[Any]:
+    """A row's attributes as their columns' types; ValueError names the attribute at fault."""
+    values = []
+    for (column, kind), value in zip(columns, record, strict=True):
+        try:
+            values.append(user_layers.convert(value, kind))
+        except (ValueError, TypeError, OverflowError) as error:
+            raise ValueError(f"attribute {column}: {error}") from None
+    return values
+
+
+def _read(path: Path, work: Path, form: FormData) -> fileio.Reading:
     try:
         return fileio.read_upload(path, work, crs=_text(form, "crs") or None,
                                   encoding=_text(form, "encoding") or None)
@@ -168,6 +196,7 @@ def _read(path: Path, work: Path, form: FormData) -> gpd.GeoDataFrame:
 
 Progress = Callable[[dict[str, Any]], Awaitable[None]]
 NDJSON = "application/x-ndjson"
+Extent = tuple[float, float, float, float]
 
 
 async def _no_progress(_stage: dict[str, Any]) -> None:
@@ -186,13 +215,15 @@ async def _import(request: Request, pool: asyncpg.Pool, planner: Identity, form:
     try:
         path = await _save_upload(upload, work, request.app.state.settings.max_upload_bytes)
         await progress({"stage": "received", "bytes": path.stat().st_size})
-        frame = await run_in_threadpool(_read, path, work / "unpacked", form)
+        reading = await run_in_threadpool(_read, path, work / "unpacked", form)
+        frame = reading.frame
         await progress({"stage": "read", "features": len(frame)})
         taken: set[str] = set()
         names = {column: fileio.field_name(column, taken)
                  for column in frame.columns if column != frame.geometry.name}
         spec = _spec(form, frame, names)
-        rows, rejected = await run_in_threadpool(_rows, frame, spec, names)
+        rows, rejected = await run_in_threadpool(_rows, reading, spec, names,
+                                                 request.app.state.settings.edit_extent)
         await progress({"stage": "checked", "accepted": len(rows), "rejected": len(rejected)})
     finally:
         await asyncio.to_thread(shutil.rmtree, work, True)
@@ -212,6 +243,9 @@ async def _streamed(request: Request, pool: asyncpg.Pool, planner: Identity,
                             **orjson.loads(done.body)})
         except Problem as problem:
             outcome.update({"stage": "failed", **problem.body(request.url.path)})
+        except Exception:  # the 200 is sent: the app's handler cannot answer for it any more
+            log.exception("import stream failed on %s", request.url.path)
+            outcome.update({"stage": "failed", **internal_error().body(request.url.path)})
         finally:
             await lines.put(None)
 
@@ -245,20 +279,43 @@ def _report(rejected: list[fileio.Rejected]) -> list[dict[str, Any]]:
     return [{"row": r.row, "reason": r.reason} for r in rejected[:1000]]
 
 
+def _rows_rejected(rejected: list[fileio.Rejected], none_kept: bool) -> RowsRejected:
+    """422 listing every rejected row; the first one's reason in the detail (often the fix
+    for all of them), and ``crs`` named when that is what every row says is wrong."""
+    first = rejected[0]
+    advice = "no row can be stored" if none_kept else \
+        "send on_error=skip_rows to keep the good ones"
+    parameters = {r.parameter for r in rejected}
+    problem = RowsRejected(f"{len(rejected)} rows cannot be stored (row {first.row}: "
+                           f"{first.reason}); nothing was imported ({advice})",
+                           parameter=parameters.pop() if len(parameters) == 1 else "file")
+    problem.extra = {"rejected": _report(rejected)}
+    return problem
+
+
+async def _insert(conn: asyncpg.Connection, layer: Layer, rows: list[tuple[bytes, list[Any]]]
+                  ) -> int:
+    """The checked rows; a refusal by the database (it should find nothing left to refuse) is
+    answered as the file's, without its words."""
+    try:
+        return await user_layers.insert_rows(conn, layer, rows)
+    except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError,
+            asyncpg.InterfaceError) as error:
+        log.warning("import into %s refused by the database: %r", layer.id, error)
+        raise RowsRejected("a value in the file cannot be stored in its column; nothing was "
+                           "imported", parameter="file") from None
+
+
 async def _store(request: Request, pool: asyncpg.Pool, planner: Identity, spec: LayerSpec,
                  rows: list[tuple[bytes, list[Any]]], rejected: list[fileio.Rejected],
                  on_error: str) -> Response:
-    if rejected and on_error == "reject_file":
-        problem = RowsRejected(f"{len(rejected)} rows cannot be stored; nothing was imported "
-                               "(send on_error=skip_rows to keep the good ones)",
-                               parameter="file")
-        problem.extra = {"rejected": _report(rejected)}
-        raise problem
+    if rejected and (on_error == "reject_file" or not rows):
+        raise _rows_rejected(rejected, none_kept=not rows)
     async with pool.acquire() as conn:
         async with conn.transaction():
             await conn.execute("SELECT set_config('citygis.actor', $1, true)", planner.username)
             layer = await _create(request, conn, spec, planner)
-            count = await user_layers.insert_rows(conn, layer, rows)
+            count = await _insert(conn, layer, rows)
             await conn.execute("UPDATE dataset SET feature_count = $2 WHERE layer_id = $1",
                                layer.id, count)
             await audit.record(request, "import-layer", layer.id,

@@ -178,7 +178,135 @@ def test_bad_files_are_problems_and_create_nothing(server, tmp_path: Path, name:
         response = upload(http, path, id="badfile", title_ja="不正", **fields)
         assert response.status_code == status, response.text
         assert response.json()["invalid-params"][0]["name"] == parameter
+        assert_nothing_internal(response.json(), tmp_path)
         assert http.get("/collections/badfile").status_code == 404
+
+
+def feature_collection(*coordinates: object, kind: str = "Point") -> bytes:
+    features = [{"type": "Feature", "properties": {"n": i},
+                 "geometry": {"type": kind, "coordinates": c}} for i, c in enumerate(coordinates)]
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def gpkg_bytes(tmp_path: Path) -> bytes:
+    path = tmp_path / "whole.gpkg"
+    points().to_file(path, driver="GPKG")
+    return path.read_bytes()
+
+
+def zipped(**members: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name.replace("_", "."), content)
+    return buffer.getvalue()
+
+
+def assert_nothing_internal(problem: dict[str, object], tmp_path: Path) -> None:
+    """No server path, SQL, stack trace, exception repr or library URL in what a client sees."""
+    text = json.dumps(problem, ensure_ascii=False)
+    for internal in ("/tmp", str(tmp_path), "var/", "/work", "SELECT", "INSERT", "Traceback",
+                     "http", "Error(", "pyogrio", "sqlite3"):
+        assert internal not in text, f"{internal!r} in {text}"
+
+
+def collection_ids(http: httpx.Client) -> set[str]:
+    return {c["id"] for c in http.get("/collections").json()["collections"]}
+
+
+LONLAT = json.dumps(list(HALL))
+
+
+@pytest.mark.parametrize(("name", "content", "fields", "parameter", "status"), [
+    ("enc.csv", b"lon,lat\n139.43,35.74\n", {"encoding": "klingon"}, "encoding", 400),
+    ("enc.geojson", feature_collection(list(HALL)), {"encoding": "rot13"}, "encoding", 400),
+    ("sjis.csv", "lon,lat,名前\n139.43,35.74,役所\n".encode("cp932"), {"encoding": "utf-8"},
+     "encoding", 400),
+    ("huge.geojson", feature_collection([1e308, 35.7]), {}, "file", 422),
+    ("huge.csv", b"lon,lat\n1e308,35.7\n", {"crs": "EPSG:6677"}, "file", 422),
+    ("nan.geojson", b'{"type":"FeatureCollection","features":[{"type":"Feature",'
+     b'"properties":{},"geometry":{"type":"Point","coordinates":[NaN,35.7]}}]}', {}, "file", 422),
+    ("inf.csv", b"lon,lat\ninf,35.7\n-inf,35.7\n", {}, "file", 422),
+    ("nan.csv", b"lon,lat\nnan,35.7\n", {}, "file", 422),
+    ("cut.geojson", feature_collection(list(HALL))[:40], {}, "file", 400),
+    ("cut.gpkg", None, {}, "file", 400),
+    ("empty.geojson", b"", {}, "file", 400),
+    ("empty.gpkg", b"", {}, "file", 400),
+    ("empty.csv", b"", {}, "file", 400),
+    ("header.csv", b"lon,lat\n", {}, "file", 400),
+    ("none.geojson", b'{"type":"FeatureCollection","features":[]}', {}, "file", 400),
+    ("table.geojson", b'{"name": "not GeoJSON"}', {}, "file", 400),
+    ("readme.zip", zipped(readme_txt=b"no layer here"), {}, "file", 400),
+    ("noshx.zip", zipped(p_shp=b"\x00\x00\x27\x0a" + b"\x00" * 96, p_dbf=b""), {}, "file",
+     400),
+    ("broken.zip", b"PK\x03\x04 cut short", {}, "file", 400),
+    ("nul.csv", b"lon,lat,note\n139.43,35.74,a\x00b\n", {}, "file", 422),
+    ("collection.geojson", b'{"type":"FeatureCollection","features":[{"type":"Feature",'
+     b'"properties":{},"geometry":{"type":"GeometryCollection","geometries":[]}}]}', {}, "file",
+     422),
+    ("osaka.geojson", feature_collection([135.5, 34.7]), {}, "file", 422),
+    ("lonlat.geojson", feature_collection(list(HALL)), {"crs": "EPSG:6677"}, "crs", 422),
+    ("metres.csv", b"x,y\n-3500,-29000\n", {}, "crs", 422),
+    ("points.csv", b"lon,lat\n139.43,35.74\n", {"id": "Bad Id"}, "id", 400),
+    ("points.csv", b"lon,lat\n139.43,35.74\n", {"geometry_type": "Circle"}, "geometry_type",
+     400),
+])
+def test_broken_files_are_plain_problems_and_write_nothing(
+        server, tmp_path: Path, name: str, content: bytes | None, fields: dict[str, str],
+        parameter: str, status: int) -> None:
+    path = tmp_path / "upload" / name
+    path.parent.mkdir()
+    path.write_bytes(content if content is not None else gpkg_bytes(tmp_path)[:3000])
+    with client(server) as http:
+        before = collection_ids(http)
+        response = upload(http, path, **{"id": "broken", "title_ja": "壊れた", **fields})
+        assert response.status_code == status, response.text
+        problem = response.json()
+        assert problem["invalid-params"][0]["name"] == parameter, problem
+        assert_nothing_internal(problem, tmp_path)
+        assert http.get("/collections/broken").status_code == 404
+        assert collection_ids(http) == before
+
+
+@pytest.mark.parametrize("filename", ["..", ".", "", "a\x00b.geojson", "../../up.geojson",
+                                      "x" * 300 + ".geojson"])
+def test_the_clients_file_name_never_reaches_the_disk(server, tmp_path: Path,
+                                                      filename: str) -> None:
+    with client(server) as http:
+        response = http.post("/layers/import", data={"id": "named", "title_ja": "名前"},
+                             files={"file": (filename, feature_collection(list(HALL)))})
+        assert response.status_code in (201, 400), response.text
+        assert_nothing_internal(response.json(), tmp_path)
+        if response.status_code == 201:
+            assert http.delete("/layers/named").status_code == 204
+
+
+def test_lonlat_declared_as_metres_is_refused_with_the_fix(server, tmp_path: Path) -> None:
+    path = tmp_path / "zone9.geojson"
+    path.write_bytes(feature_collection(list(HALL), [139.43, 35.75]))
+    with client(server) as http:
+        for on_error in ("reject_file", "skip_rows"):
+            refused = upload(http, path, id="zone9_lonlat", title_ja="取り違え", crs="EPSG:6677",
+                             on_error=on_error)
+            assert refused.status_code == 422, refused.text
+            detail = refused.json()["detail"]
+            assert "longitude/latitude degrees (139.4, 35.75)" in detail
+            assert "EPSG:6677" in detail and "declare EPSG:4326 or EPSG:6668" in detail
+            assert [r["row"] for r in refused.json()["rejected"]] == [1, 2]
+        assert http.get("/collections/zone9_lonlat").status_code == 404
+
+
+def test_rows_outside_the_city_are_rejected_like_edits(server, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.geojson"
+    path.write_bytes(feature_collection(list(HALL), [135.5, 34.7], [139.43, 35.75]))
+    with client(server) as http:
+        refused = upload(http, path, id="mixed", title_ja="混在")
+        assert refused.status_code == 422
+        assert {r["row"]: r["reason"] for r in refused.json()["rejected"]}[2].startswith(
+            "the geometry lies outside the area edited here")
+        kept = upload(http, path, id="mixed", title_ja="混在", on_error="skip_rows")
+        assert kept.status_code == 201 and kept.json()["accepted"] == 2
+        assert http.get("/collections/mixed/items").json()["numberReturned"] == 2
 
 
 def test_a_shapefile_without_prj_needs_a_crs(server, tmp_path: Path) -> None:
@@ -245,3 +373,24 @@ def test_import_progress_streams_as_json_lines(server, tmp_path: Path) -> None:
     assert [line["stage"] for line in lines] == ["received", "read", "checked", "done"]
     assert lines[1]["features"] == 5 and lines[-1]["status"] == 201
     assert lines[-1]["accepted"] == 5
+
+
+def test_a_failing_streamed_import_ends_with_a_problem_line(server, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    from api.routes import layers
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError(f"internal state at {tmp_path}")
+
+    monkeypatch.setattr(layers, "_spec", broken)
+    path = tmp_path / "fails.geojson"
+    points(2).to_file(path, driver="GeoJSON")
+    with client(server) as http, path.open("rb") as file:
+        response = http.post("/layers/import", data={"id": "fails", "title_ja": "失敗"},
+                             files={"file": (path.name, file)},
+                             headers={"Accept": "application/x-ndjson"})
+        last = json.loads(response.text.splitlines()[-1])
+        assert last["stage"] == "failed" and last["status"] == 500
+        assert_nothing_internal(last, tmp_path)
+        assert http.get("/collections/fails").status_code == 404

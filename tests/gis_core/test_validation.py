@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gis_core.crs import CRS84_URI, parse_crs
+from gis_core.crs import CRS84_URI, EPSG_URI, parse_crs
 from gis_core.settings import get_settings
 from gis_core.validation import (
     DEFAULT,
@@ -110,3 +110,13 @@ def test_read_version_comes_from_the_body() -> None:
 ])
 def test_invalidity_names_the_place(reason: str, described: str) -> None:
     assert describe_invalidity(reason) == described
+
+
+def test_lonlat_sent_as_plane_rectangular_metres_gets_the_fix() -> None:
+    target = Target(FACILITIES, COLUMNS, parse_crs(EPSG_URI.format(code=6677)), TARGET.extent)
+    body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [35.75, 139.43]},
+            "properties": PROPERTIES}
+    with pytest.raises(FeatureInvalid, match=r"longitude/latitude degrees \(139.4, 35.75\)"
+                       ".*EPSG:6677, in metres — declare EPSG:4326") as raised:
+        parse_feature(body, target, "create")
+    assert raised.value.member == "Content-Crs"
