@@ -98,9 +98,37 @@ def parse_json(text: str | dict) -> ast.Node:
         raise FilterError(f"not valid CQL2 JSON: {_first_line(exc)}") from None
 
 
+# opening, closing, string quote; in JSON, one args array per operator
+NESTING = {"cql2-text": ("(", ")", "'"), "cql2-json": ("[", "]", '"')}
+
+
+def nesting_depth(text: str, lang: str) -> int:
+    """How deeply brackets nest in ``text``, outside string literals: measured before parsing,
+    because parsers and compilers recurse once per level."""
+    opening, closing, quote = NESTING[lang]
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            escaped = char == "\\" and not escaped and lang == "cql2-json"
+            in_string = char != quote or escaped
+            continue
+        if char == quote:
+            in_string = True
+        elif char in opening:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in closing:
+            depth -= 1
+    return deepest
+
+
 def parse(text: str, lang: str = "cql2-text") -> ast.Node:
-    if lang == "cql2-text":
-        return parse_text(text)
-    if lang == "cql2-json":
-        return parse_json(text)
-    raise FilterError(f"filter-lang must be cql2-text or cql2-json, not {lang!r}")
+    if lang not in NESTING:
+        raise FilterError(f"filter-lang must be cql2-text or cql2-json, not {lang!r}")
+    if isinstance(text, str) and nesting_depth(text, lang) > MAX_DEPTH:
+        raise FilterError(f"the filter nests deeper than {MAX_DEPTH} levels")
+    try:
+        return parse_text(text) if lang == "cql2-text" else parse_json(text)
+    except RecursionError:
+        raise FilterError(f"the filter nests deeper than {MAX_DEPTH} levels") from None

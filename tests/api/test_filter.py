@@ -132,3 +132,28 @@ def test_queryables_list_the_filterable_fields(http: httpx.Client) -> None:
     assert schema["additionalProperties"] is False
     roads = http.get("/collections/roads/queryables").json()
     assert "length_m" not in roads["properties"]  # computed, not filterable
+
+
+DEEP = 2_000
+DEEP_FILTERS = {
+    "parentheses": ("(" * DEEP + "name = 'a'" + ")" * DEEP, "cql2-text"),
+    "functions": ("name = " + "upper(" * DEEP + "'a'" + ")" * DEEP, "cql2-text"),
+    "functions on a property": ("casei(" * DEEP + "name" + ")" * DEEP + " = 'a'", "cql2-text"),
+    "json not": ('{"op":"not","args":[' * 400 + '{"op":"=","args":[{"property":"name"},"a"]}'
+                 + "]}" * 400, "cql2-json"),
+}
+
+
+@pytest.mark.parametrize("kind", DEEP_FILTERS)
+def test_deep_nesting_is_refused_naming_the_limit(http: httpx.Client, kind: str) -> None:
+    text, lang = DEEP_FILTERS[kind]
+    response = http.get("/collections/shelters/items", params={"filter": text,
+                                                                "filter-lang": lang})
+    assert response.status_code == 400, response.text[:300]
+    assert response.json()["invalid-params"][0]["name"] == "filter"
+    assert "deeper than 40 levels" in response.json()["detail"]
+
+
+def test_nesting_within_the_limit_still_works(http: httpx.Client) -> None:
+    body = items(http, filter="(" * 30 + "capacity > 0" + ")" * 30)
+    assert body["features"]
