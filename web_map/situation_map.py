@@ -22,7 +22,9 @@ STATUS_JA = {"open": "開設", "full": "満員", "closed": "閉鎖"}
 JAPAN = ZoneInfo("Asia/Tokyo")
 
 
-def _exposed_colour(share: float) -> str:
+def _exposed_colour(share: float | None) -> str:
+    if share is None:
+        return "#bdbdbd"  # population unknown
     for limit, colour in ((0.5, "#67000d"), (0.25, "#cb181d"), (0.1, "#fb6a4a"),
                           (0.0001, "#fcbba1")):
         if share >= limit:

@@ -86,11 +86,17 @@ FROM catchment k
 
 
 def _chome(row: asyncpg.Record) -> dict[str, Any]:
-    exposed = dict(zip(EXPOSED_COLUMNS, (round(v) for v in row["exposed"]), strict=True))
+    """A 町丁目 whose population nobody entered (a planner's new area) counts as unknown, not
+    as nobody: its figures are null and the totals say how many such areas they leave out."""
     population = row["population"]
-    return {"id": row["id"], "name": row["name"], "population": round(population),
+    known = population is not None
+    exposed = {name: round(v) if known else None
+               for name, v in zip(EXPOSED_COLUMNS, row["exposed"], strict=True)}
+    share = (round(row["exposed"][0] / population, 4) if population else 0.0) if known else None
+    return {"id": row["id"], "name": row["name"],
+            "population": round(population) if known else None,
             "population_is_estimate": row["population_is_estimate"], **exposed,
-            "exposed_share": round(row["exposed"][0] / population, 4) if population else 0.0}
+            "exposed_share": share}
 
 
 def _catchment(row: asyncpg.Record) -> dict[str, Any]:
@@ -105,9 +111,11 @@ def _catchment(row: asyncpg.Record) -> dict[str, Any]:
 
 def _totals(rows: list[asyncpg.Record]) -> dict[str, int]:
     chome = [r for r in rows if r["level"] == "chome"]
-    totals = {"population": round(sum(r["population"] for r in chome))}
+    counted = [r for r in chome if r["population"] is not None]
+    totals = {"population": round(sum(r["population"] for r in counted)),
+              "chome_without_population": len(chome) - len(counted)}
     for index, name in enumerate(EXPOSED_COLUMNS):
-        totals[name] = round(sum(r["exposed"][index] for r in chome))
+        totals[name] = round(sum(r["exposed"][index] for r in counted))
     return totals
 
 

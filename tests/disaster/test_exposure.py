@@ -9,8 +9,10 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import pytest
+from sqlalchemy.engine import URL
 
 from gis_core.database import sync_engine
+from tests.api.editing import editing_server
 from tests.disaster.conftest import DisasterServer
 
 
@@ -118,3 +120,28 @@ def test_exposure_bad_input(disaster: DisasterServer, params: dict, name: str) -
         response = client.get("/exposure", params=params)
     assert response.status_code == 400
     assert response.json()["invalid-params"][0]["name"] == name
+
+
+def test_a_chome_area_without_population_counts_as_unknown(fresh_db_url: URL) -> None:
+    """A planner may draw a new 町丁目 area and leave its population empty: exposure then
+    reports it as unknown (and how many such areas the totals leave out), never a 500."""
+    x, y = 139.4265, 35.7454
+    square = [[x, y], [x + 0.002, y], [x + 0.002, y + 0.002], [x, y + 0.002], [x, y]]
+    area = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]},
+            "properties": {"name": "新しい町（人口未入力）", "approximate": False}}
+    with editing_server(fresh_db_url) as editing:
+        before = editing.client().get("/exposure").json()["totals"]
+        created = editing.client("planner1").post("/collections/chome_areas/items", json=area,
+                                                  headers={"Content-Type": "application/geo+json"})
+        assert created.status_code == 201, created.text
+        report = editing.client().get("/exposure")
+        assert report.status_code == 200, report.text
+        totals = report.json()["totals"]
+        assert totals["chome_without_population"] == before["chome_without_population"] + 1
+        assert totals["population"] == before["population"]
+        unknown = next(c for c in report.json()["chome"] if c["name"] == area["properties"]["name"])
+        assert unknown["population"] is None and unknown["exposed"] is None
+        officer = editing.client("officer")
+        for url in ("/exposure?by=shelter", "/exposure?f=csv", "/exposure?f=gpkg",
+                    "/exposure/map.html"):
+            assert officer.get(url).status_code == 200, url
