@@ -5,7 +5,8 @@ holds no data. A visitor who is not signed in is sent to ``/login`` and back."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -16,11 +17,20 @@ from web_map.pages import page_config, templates
 router = APIRouter(include_in_schema=False)
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect to another host."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/editor"
-    return target
+def safe_next(target: str | None, default: str = "/editor") -> str:
+    """Only a path on this site, never an open redirect: the target is read as a browser would
+    (WHATWG URL parsing drops tabs and newlines and takes ``\\`` for ``/``), and must then
+    stay on a made-up origin when resolved against it."""
+    if not target:
+        return default
+    as_browser_reads = re.sub(r"[\t\n\r]", "", target).replace("\\", "/")
+    if not as_browser_reads.startswith("/") or as_browser_reads.startswith("//") or \
+            any(ord(c) < 0x20 or ord(c) == 0x7F for c in as_browser_reads):
+        return default
+    resolved = urlsplit(urljoin("https://origin.invalid/", as_browser_reads))
+    if resolved.netloc != "origin.invalid":
+        return default
+    return urlunsplit(("", "", resolved.path, resolved.query, resolved.fragment))
 
 
 @router.get("/login")
