@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.state.tile_cache = TileCache(settings.tile_cache_bytes)
     app.state.extents = {}
     app.state.login_throttle = auth.LoginThrottle()
+    app.state.login_backoff = auth.NameBackoff()
     app.state.emergency = EmergencyFlag()
     app.state.versions.on_change(lambda layer_id: app.state.tile_cache.evict(
         stale_tilesets(app.state.catalog, layer_id)))

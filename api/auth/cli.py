@@ -48,7 +48,7 @@ async def _role(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
 
 async def _token(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
     user_id = await service.user_id_of(conn, args.username)
-    lifetime = timedelta(days=args.days) if args.days else None
+    lifetime = timedelta(days=args.days) if args.days is not None else None
     token = await service.create_token(conn, user_id, args.name, lifetime)
     return f"token for {args.username} ({args.name}); it is shown only now:\n{token}"
 
@@ -60,7 +60,7 @@ async def _revoke(conn: asyncpg.Connection, args: argparse.Namespace) -> str:
 
 async def _list(conn: asyncpg.Connection, _args: argparse.Namespace) -> str:
     rows = await conn.fetch(
-        "SELECT u.username, u.display_name, u.disabled, u.locked_until, "
+        "SELECT u.username, u.display_name, u.disabled, "
         "coalesce(string_agg(r.role, ',' ORDER BY r.role), '') AS roles "
         "FROM app_user u LEFT JOIN user_role r ON r.user_id = u.id GROUP BY u.id ORDER BY 1")
     return "\n".join(f"{r['username']:<20} {r['roles']:<40} {r['display_name']}"
@@ -107,7 +107,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     token = actions.add_parser("token", help="issue a personal access token (e.g. for QGIS)")
     token.add_argument("username")
     token.add_argument("--name", default="api")
-    token.add_argument("--days", type=int, help="expire after this many days")
+    token.add_argument("--days", type=int, help=f"expire after this many days (default "
+                       f"{service.TOKEN_LIFETIME.days}, at most {service.MAX_TOKEN_LIFETIME.days})")
     revoke = actions.add_parser("revoke", help="revoke a user's tokens (all, or --name)")
     revoke.add_argument("username")
     revoke.add_argument("--name")

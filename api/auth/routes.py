@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import asyncpg
@@ -30,9 +31,9 @@ class TooManyAttempts(Problem):
 
 
 class LoginThrottle(SlidingWindow):
-    """Failed logins per client address within a window (accounts also lock themselves).
-    Each attempt takes a place before the password is checked — so a burst of concurrent
-    guesses cannot all slip past the count — and a right password gives it back."""
+    """Failed logins per client address within a window. Each attempt takes a place before the
+    password is checked — so a burst of concurrent guesses cannot all slip past the count —
+    and a right password gives it back."""
 
     def __init__(self, limit: int = 20, window_s: float = 600) -> None:
         super().__init__("login-failures", limit, window_s)
@@ -41,6 +42,43 @@ class LoginThrottle(SlidingWindow):
         if not await self.take(conn, client):
             raise TooManyAttempts("too many failed logins from your address; try again later",
                                   headers={"Retry-After": str(int(self.window_s))})
+
+
+class NameBackoff(SlidingWindow):
+    """Failed logins per (name, address): after ``free`` of them each further try waits twice
+    as long as the one before (1 s, 2 s, 4 s … at most ``longest_s``). Never a lock: the owner
+    at another address is not held at all, and an unknown name is held exactly like a known
+    one, so the answer tells nobody which names exist."""
+
+    def __init__(self, free: int = 5, window_s: float = 900, longest_s: float = 300) -> None:
+        super().__init__("login-name-failures", free, window_s)
+        self.longest_s = longest_s
+
+    @staticmethod
+    def key(username: str, client: str) -> str:
+        return f"{username.casefold()}|{client}"
+
+    async def wait_s(self, conn: asyncpg.Connection, key: str) -> float:
+        failures, since = await conn.fetchrow(
+            "SELECT count(*), extract(epoch FROM clock_timestamp() - max(at))::float8 "
+            "FROM rate_hit WHERE bucket = $1 AND key = $2 "
+            "AND at > clock_timestamp() - make_interval(secs => $3)",
+            self.bucket, key, self.window_s)
+        if failures < self.limit:
+            return 0.0
+        return max(0.0, min(2.0 ** (failures - self.limit), self.longest_s) - since)
+
+    async def check(self, conn: asyncpg.Connection, key: str) -> None:
+        wait = await self.wait_s(conn, key)
+        if wait > 0:
+            raise TooManyAttempts(
+                f"too many failed logins for this name from your address; try again in "
+                f"{math.ceil(wait)} s", parameter="username",
+                headers={"Retry-After": str(math.ceil(wait))})
+
+    async def clear(self, conn: asyncpg.Connection, key: str) -> None:
+        await conn.execute("DELETE FROM rate_hit WHERE bucket = $1 AND key = $2",
+                           self.bucket, key)
 
 
 def _me(identity: Identity, csrf: str | None = None) -> dict[str, object]:
@@ -61,15 +99,18 @@ def _secure(request: Request) -> bool:
 async def login(request: Request, credentials: Annotated[Credentials, Body()]) -> Response:
     client = audit.client_ip(request) or "unknown"
     throttle: LoginThrottle = request.app.state.login_throttle
+    backoff: NameBackoff = request.app.state.login_backoff
+    name_key = backoff.key(credentials.username, client)
     async with request.app.state.pool.acquire() as conn:
         await throttle.attempt(conn, client)
+        await backoff.check(conn, name_key)
         result = await authenticate(conn, credentials.username, credentials.password)
         if result.identity is None:
+            await backoff.hit(conn, name_key)
             await audit.record(request, f"login-{result.reason}", credentials.username, conn=conn)
-            message = ("the account is locked after repeated failures; try again later"
-                       if result.reason == "locked" else "wrong username or password")
-            raise Unauthorized(message, parameter="password")
+            raise Unauthorized("wrong username or password", parameter="password")
         await throttle.forgive(conn, client)
+        await backoff.clear(conn, name_key)
         request.state.identity = result.identity
         token, csrf = await create_session(conn, result.identity.user_id, client)
         await audit.record(request, "login", result.identity.username, conn=conn)

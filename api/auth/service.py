@@ -1,7 +1,8 @@
 """Accounts, passwords (argon2), sessions and personal access tokens, over asyncpg.
 
 Secrets are never stored: sessions and tokens are kept as SHA-256 hashes of random values.
-Repeated failed logins lock the account for a while (and are audited by the caller).
+Failed logins never lock an account (an attacker could lock out its owner): the login route
+slows down guesses per address and per name-and-address instead (api/auth/routes.py).
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from gis_core.access import Role
 
 HASHER = PasswordHasher()
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
 TOKEN_PREFIX = "cgis_"
+TOKEN_LIFETIME = timedelta(days=90)
+"""A token's life when none is asked for; none lives longer than MAX_TOKEN_LIFETIME."""
+MAX_TOKEN_LIFETIME = timedelta(days=365)
 MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0–4: 3 is "safely unguessable" for an online attacker
+CITY_WORDS = ("higashiyamato", "東大和", "citygis", "tokyo", "東京")
 # Verifying against this keeps the time of a login for an unknown user like a real one.
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
 
@@ -43,14 +48,21 @@ def _digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, *user_words: str) -> None:
+    """At least MIN_PASSWORD_LENGTH characters and not guessable: common passwords, repeats,
+    sequences, keyboard walks and the user's own names are refused (zxcvbn)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    verdict = zxcvbn(password[:72], user_inputs=[*user_words, *CITY_WORDS])
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        reason = verdict["feedback"]["warning"] or "it is too easy to guess"
+        raise AccountError(f"password is too easy to guess: {reason.rstrip('.')}. "
+                           "Use a longer phrase of unrelated words")
 
 
 async def create_user(conn: asyncpg.Connection, username: str, password: str,
                       display_name: str, roles: set[Role], email: str | None = None) -> int:
-    check_password_strength(password)
+    check_password_strength(password, username, display_name)
     try:
         async with conn.transaction():
             user_id = await conn.fetchval(
@@ -97,29 +109,20 @@ async def identity(conn: asyncpg.Connection, user_id: int) -> Identity | None:
 @dataclass(frozen=True)
 class LoginResult:
     identity: Identity | None
-    reason: str  # "ok", "bad-credentials", "locked"
+    reason: str  # "ok", "bad-credentials"
 
 
 async def authenticate(conn: asyncpg.Connection, username: str, password: str) -> LoginResult:
+    """Known and unknown names take the same path and the same time: one argon2 check."""
     row = await conn.fetchrow(
-        "SELECT id, password_hash, locked_until, disabled FROM app_user WHERE username = $1",
-        username,
-    )
-    if row is None or row["disabled"]:
-        _verify(_DUMMY_HASH, password)
+        "SELECT id, password_hash, disabled FROM app_user WHERE username = $1", username)
+    known = row is not None and not row["disabled"]
+    if not _verify(row["password_hash"] if known else _DUMMY_HASH, password) or not known:
+        if known:
+            await conn.execute(
+                "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE id = $1", row["id"])
         return LoginResult(None, "bad-credentials")
-    if row["locked_until"] is not None and row["locked_until"] > datetime.now(UTC):
-        return LoginResult(None, "locked")
-    if not _verify(row["password_hash"], password):
-        await conn.execute(
-            "UPDATE app_user SET failed_logins = failed_logins + 1, locked_until = CASE "
-            "WHEN failed_logins + 1 >= $2 THEN now() + $3 ELSE locked_until END WHERE id = $1",
-            row["id"], MAX_FAILED_LOGINS, LOCKOUT,
-        )
-        return LoginResult(None, "bad-credentials")
-    await conn.execute(
-        "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1", row["id"]
-    )
+    await conn.execute("UPDATE app_user SET failed_logins = 0 WHERE id = $1", row["id"])
     return LoginResult(await identity(conn, row["id"]), "ok")
 
 
@@ -161,9 +164,13 @@ async def end_session(conn: asyncpg.Connection, token: str) -> None:
 
 async def create_token(conn: asyncpg.Connection, user_id: int, name: str,
                        lifetime: timedelta | None = None) -> str:
-    """A personal access token for API clients (shown once; only its hash is kept)."""
+    """A personal access token for API clients (shown once; only its hash is kept). Every token
+    expires: after TOKEN_LIFETIME unless asked otherwise, never later than MAX_TOKEN_LIFETIME."""
+    lifetime = TOKEN_LIFETIME if lifetime is None else lifetime
+    if not timedelta(0) < lifetime <= MAX_TOKEN_LIFETIME:
+        raise AccountError(f"a token lives between a moment and {MAX_TOKEN_LIFETIME.days} days")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires = datetime.now(UTC) + lifetime if lifetime else None
+    expires = datetime.now(UTC) + lifetime
     await conn.execute(
         "INSERT INTO api_token (user_id, name, token_hash, prefix, expires_at) "
         "VALUES ($1, $2, $3, $4, $5)",
@@ -175,7 +182,7 @@ async def create_token(conn: asyncpg.Connection, user_id: int, name: str,
 async def token_identity(conn: asyncpg.Connection, token: str) -> Identity | None:
     row = await conn.fetchrow(
         "SELECT id, user_id, last_used_at < now() - interval '1 minute' AS stale FROM api_token "
-        "WHERE token_hash = $1 AND NOT revoked AND (expires_at IS NULL OR expires_at > now())",
+        "WHERE token_hash = $1 AND NOT revoked AND expires_at > now()",
         _digest(token),
     )
     if row is None:

@@ -1,9 +1,12 @@
-"""Accounts, sessions with CSRF, bearer tokens, lock-out, and the audit log."""
+"""Accounts, sessions with CSRF, bearer tokens, login back-off (never a lock-out), password
+and token rules, and the audit log."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
 from typing import TypeVar
 
 import asyncpg
@@ -80,15 +83,40 @@ def test_logout_needs_the_csrf_token(server: tuple[LiveServer, URL]) -> None:
         assert client.get("/auth/me").status_code == 401
 
 
-def test_wrong_password_is_401_and_repeated_failures_lock(server: tuple[LiveServer, URL]) -> None:
+def _from(live: LiveServer, address: str) -> httpx.Client:
+    """A client whose requests come from another loopback address (another computer)."""
+    return httpx.Client(base_url=live.url,
+                        transport=httpx.HTTPTransport(local_address=address))
+
+
+def _guesses(client: httpx.Client, username: str, n: int) -> list[httpx.Response]:
+    return [login(client, username, "not the password") for _ in range(n)]
+
+
+def test_failures_slow_a_name_from_that_address_and_never_lock_its_owner(
+        server: tuple[LiveServer, URL]) -> None:
     live, _ = server
-    with httpx.Client(base_url=live.url) as client:
-        for _ in range(service.MAX_FAILED_LOGINS):
-            wrong = login(client, "victim", "not the password")
-            assert wrong.status_code == 401
-            assert wrong.headers["content-type"] == "application/problem+json"
-        locked = login(client, "victim")
-        assert locked.status_code == 401 and "locked" in locked.json()["detail"]
+    with _from(live, "127.0.0.2") as attacker, _from(live, "127.0.0.3") as owner:
+        answers = _guesses(attacker, "victim", 7)
+        assert [a.status_code for a in answers] == [401] * 5 + [429] * 2
+        assert answers[0].headers["content-type"] == "application/problem+json"
+        held = answers[5]
+        assert held.json()["invalid-params"][0]["name"] == "username"
+        assert held.headers["Retry-After"] == "1"
+        assert login(owner, "victim").status_code == 200  # elsewhere: not held at all
+        time.sleep(1.1)
+        assert login(attacker, "victim", "still wrong").status_code == 401  # back-off, no lock
+        assert login(attacker, "victim").headers["Retry-After"] == "2"  # and twice as long
+
+
+def test_an_unknown_name_is_held_exactly_like_a_known_one(
+        server: tuple[LiveServer, URL]) -> None:
+    live, _ = server
+    with _from(live, "127.0.0.4") as client:
+        known = _guesses(client, "planner1", 6)
+        unknown = _guesses(client, "nobody-here-at-all", 6)
+    assert [a.status_code for a in known] == [a.status_code for a in unknown]
+    assert [a.json()["detail"] for a in known] == [a.json()["detail"] for a in unknown]
 
 
 def test_unknown_user_is_indistinguishable(server: tuple[LiveServer, URL]) -> None:
@@ -156,5 +184,34 @@ def test_weak_passwords_and_duplicate_users_are_refused(server: tuple[LiveServer
         await service.create_user(conn, "planner1", PASSWORD, "again", {Role.CITIZEN})
     with pytest.raises(service.AccountError, match="at least"):
         run_db(url, weak)
+    for guessable in (" " * 10, "aaaaaaaaaaaa", "1234567890", "password1234", "qwertyuiop",
+                      "higashiyamato", "weakling2026"):
+        async def common(conn: asyncpg.Connection, password: str = guessable) -> None:
+            await service.create_user(conn, "weakling", password, "弱", {Role.CITIZEN})
+        with pytest.raises(service.AccountError, match="too easy to guess"):
+            run_db(url, common)
     with pytest.raises(service.AccountError, match="exists"):
         run_db(url, twice)
+
+
+def test_every_token_expires_within_a_year(server: tuple[LiveServer, URL]) -> None:
+    _, url = server
+
+    async def lifetimes(conn: asyncpg.Connection) -> list[float]:
+        user_id = await service.user_id_of(conn, "planner1")
+        await service.create_token(conn, user_id, "default")
+        await service.create_token(conn, user_id, "year", timedelta(days=365))
+        for too_long in (timedelta(days=366), timedelta(0), timedelta(days=-1)):
+            with pytest.raises(service.AccountError, match="365 days"):
+                await service.create_token(conn, user_id, "forever", too_long)
+        rows = await conn.fetch("SELECT extract(epoch FROM expires_at - created_at) / 86400 AS d "
+                                "FROM api_token WHERE name IN ('default', 'year') ORDER BY d")
+        return [round(r["d"]) for r in rows]
+    assert run_db(url, lifetimes) == [service.TOKEN_LIFETIME.days, 365]
+    with psycopg_connect(url) as conn, pytest.raises(psycopg.errors.IntegrityError):
+        conn.execute("INSERT INTO api_token (user_id, name, token_hash, prefix, expires_at) "
+                     "SELECT id, 'x', '\\x01', 'x', NULL FROM app_user LIMIT 1")
+    with psycopg_connect(url) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("INSERT INTO api_token (user_id, name, token_hash, prefix, expires_at) "
+                     "SELECT id, 'x', '\\x02', 'x', now() + interval '10 years' "
+                     "FROM app_user LIMIT 1")

@@ -19,9 +19,9 @@ async function submit(event) {
     window.location.assign(form.dataset.next || '/editor');
     return;
   }
-  const problem = await response.json().catch(() => ({}));
-  error.textContent = response.status === 429 || /locked/.test(problem.detail ?? '')
-    ? t('loginLocked') : t('loginFailed');
+  const wait = response.headers.get('Retry-After');
+  error.textContent = response.status === 429
+    ? t('loginWait', {seconds: wait ?? '…'}) : t('loginFailed');
   form.password.value = '';
   form.password.focus();
 }
