@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL
 
 from api import errors, openapi
 from api.auth import routes as auth
+from api.body_limits import CityGisApi
 from api.deps import bounded_query
 from api.ogc import features, tiles, transactions
 from api.routes import audit, bookings, disaster, emergency, layers, places
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
             await app.state.versions.stop()
             await app.state.pool.close()
 
-    app = FastAPI(
+    app = CityGisApi(
         title="citygis — 東大和市 地理空間情報 API",
         summary="OGC API – Features and Tiles over the city's PostGIS core",
         version="0.1.0",
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
         redoc_url=None,
         openapi_url="/openapi.json",
         dependencies=[Depends(bounded_query)],
+        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     app.state.catalog = load_catalog(settings.extra_layer_modules)

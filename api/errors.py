@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.body_limits import too_large_detail
 from gis_core.crs import UnknownCrs
 from gis_core.database import DATABASE_LOST, is_database_lost
 from gis_core.edits import FeatureMissing, StaleVersion, VersionRequired
@@ -276,6 +277,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 413:  # FastAPI's body limit, raised while the route reads
+            detail = too_large_detail(request.scope)
+            return problem_response(PayloadTooLarge(detail, parameter="body"), request)
         problem = Problem(str(exc.detail), status=exc.status_code, headers=exc.headers)
         problem.title = HTTPStatus(exc.status_code).phrase
         problem.slug = problem.title.lower().replace(" ", "-")

@@ -25,6 +25,7 @@ from fastapi.responses import Response, StreamingResponse
 from api import audit
 from api.auth.identity import SignedInDep
 from api.auth.service import Identity
+from api.body_limits import RASTER_LIMIT
 from api.deps import PoolDep, RolesDep, ServicePointDep, reject_unknown_parameters
 from api.errors import Forbidden, InvalidParameter, NotFound, Problem, Unauthorized
 from api.ogc.common import JSON, base_url, json_response, link
@@ -176,7 +177,7 @@ async def _receive(request: Request, limit: int) -> Path:
 
 
 @router.put("/rasters/{rasterId}", summary="Upload a flood-depth GeoTIFF (officers)",
-            status_code=201)
+            status_code=201, max_body_size=RASTER_LIMIT)
 async def upload_raster(request: Request, pool: PoolDep, raster_id: RasterId, user: OfficerDep,
                         title_ja: Annotated[str, Query(max_length=200)] = "浸水深",
                         title_en: Annotated[str, Query(max_length=200)] = "Flood depth",

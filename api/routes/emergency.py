@@ -13,10 +13,12 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field, model_validator
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import audit
 from api.auth.identity import IdentityDep, holding
 from api.auth.service import Identity
+from api.body_limits import MAX_REPORT_BYTES, REPORT_LIMIT
 from api.deps import INT8
 from api.errors import InvalidParameter, NotFound, Problem, Unauthorized
 from api.ogc.common import json_response
@@ -29,7 +31,6 @@ from layers.disaster.catalog import NOTE_LENGTH
 router = APIRouter(tags=["Emergency"])
 Officer = Annotated[Identity, Depends(holding(Role.DISASTER_OFFICER))]
 ReportId = Annotated[int, Path(ge=1, le=INT8)]
-MAX_REPORT_BYTES = 8 * 1024 * 1024
 
 
 class TooManyReports(Problem):
@@ -126,7 +127,12 @@ async def _read_form(request: Request) -> FormData:
         raise PayloadTooLarge(f"a report may be at most {MAX_REPORT_BYTES // 2**20} MB")
     try:
         return await request.form(max_files=1, max_fields=10, max_part_size=MAX_REPORT_BYTES)
-    except Exception as error:  # Starlette raises MultiPartException or HTTPException
+    except StarletteHTTPException as error:
+        if error.status_code == 413:
+            raise  # the body limit: answered as 413, not as a bad form
+        raise InvalidParameter(f"the form could not be read: {error.detail}",
+                               parameter="body") from None
+    except Exception as error:  # Starlette raises MultiPartException
         raise InvalidParameter(f"the form could not be read: {error}", parameter="body") from None
 
 
@@ -145,7 +151,8 @@ async def _may_report(request: Request, identity: Identity | None) -> None:
                                  headers={"Retry-After": str(int(REPORT_LIMITER.window_s))})
 
 
-@router.post("/reports", status_code=201, summary="Report damage or a blocked road")
+@router.post("/reports", status_code=201, summary="Report damage or a blocked road",
+             max_body_size=REPORT_LIMIT)
 async def create_report(request: Request, identity: IdentityDep) -> Response:
     await _may_report(request, identity)
     form = await _read_form(request)

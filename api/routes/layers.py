@@ -33,6 +33,7 @@ from starlette.datastructures import FormData, UploadFile
 from api import audit
 from api.auth.identity import holding
 from api.auth.service import Identity
+from api.body_limits import IMPORT_LIMIT
 from api.deps import LayerDep, PoolDep
 from api.errors import InvalidParameter, NotFound, Problem, internal_error
 from api.ogc.common import json_response
@@ -256,7 +257,7 @@ async def _streamed(request: Request, pool: asyncpg.Pool, planner: Identity,
     yield orjson.dumps(outcome) + b"\n"
 
 
-@router.post("/layers/import", status_code=201,
+@router.post("/layers/import", status_code=201, max_body_size=IMPORT_LIMIT,
              summary="A new layer from a file: GeoJSON, GeoPackage, zipped Shapefile, CSV "
                      "(Accept: application/x-ndjson streams the progress)")
 async def import_layer(request: Request, pool: PoolDep, planner: Planner) -> Response:

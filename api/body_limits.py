@@ -1,0 +1,73 @@
+"""One request-size limit for every route, enforced while the body is read.
+
+FastAPI counts a body's bytes as they arrive and stops at the limit (at once when
+Content-Length already says more), so no route reads a 50 MB body into memory before it checks
+anything. The application's limit is ``Settings.max_body_bytes``; the few routes that take
+files (layer imports, rasters, report photos) declare a larger one with ``max_body_size=``.
+"""
+
+from __future__ import annotations
+
+import orjson
+from fastapi import FastAPI
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gis_core.settings import get_settings
+
+MULTIPART_SLACK = 64 * 1024  # the form's framing and small fields around an uploaded file
+_SETTINGS = get_settings()
+IMPORT_LIMIT = _SETTINGS.max_upload_bytes + MULTIPART_SLACK
+RASTER_LIMIT = _SETTINGS.raster_upload_max_bytes
+MAX_REPORT_BYTES = 8 * 1024 * 1024  # a report's form: a phone photo and a note
+REPORT_LIMIT = MAX_REPORT_BYTES + MULTIPART_SLACK
+
+
+def too_large_detail(scope: Scope) -> str:
+    limit = scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+    return f"the request body may have at most {limit} bytes" if limit is not None \
+        else "the request body is too large"
+
+
+def too_large_problem(scope: Scope) -> dict[str, object]:
+    detail = too_large_detail(scope)
+    return {"type": "/problems/payload-too-large", "title": "Request body too large",
+            "status": 413, "detail": detail, "instance": scope.get("path", ""),
+            "invalid-params": [{"name": "body", "reason": detail}]}
+
+
+class ProblemFor413:
+    """Starlette answers a too-large body sent to a route that never reads it in plain text;
+    this turns that answer into the problem document every other error is."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rewriting = False
+
+        async def send_problem(message: Message) -> None:
+            nonlocal rewriting
+            if message["type"] == "http.response.start" and message["status"] == 413 and \
+                    dict(message.get("headers", [])).get(b"content-type", b"")\
+                    .startswith(b"text/plain"):
+                rewriting = True
+                body = orjson.dumps(too_large_problem(scope))
+                await send({"type": "http.response.start", "status": 413, "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": body})
+            elif not rewriting:
+                await send(message)
+
+        await self.app(scope, receive, send_problem)
+
+
+class CityGisApi(FastAPI):
+    """FastAPI with every 413 told as a problem document."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return ProblemFor413(super().build_middleware_stack())
