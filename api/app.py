@@ -16,7 +16,7 @@ from api.auth import routes as auth
 from api.body_limits import CityGisApi
 from api.deps import bounded_query
 from api.ogc import features, tiles, transactions
-from api.routes import audit, bookings, disaster, emergency, layers, places
+from api.routes import audit, layers, places
 from gis_core import user_layers
 from gis_core.catalog import Catalog
 from gis_core.database import create_pool, database_url
@@ -24,8 +24,7 @@ from gis_core.migrate import check_current
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
 from gis_core.versions import LayerVersions
-from layers import load_catalog
-from layers.disaster.emergency import EmergencyFlag
+from layers import DOMAINS, load_catalog
 
 
 def stale_tilesets(catalog: Catalog, layer_id: str) -> set[str]:
@@ -84,21 +83,17 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     app.state.extents = {}
     app.state.login_throttle = auth.LoginThrottle()
     app.state.login_backoff = auth.NameBackoff()
-    app.state.emergency = EmergencyFlag()
     app.state.versions.on_change(lambda layer_id: app.state.tile_cache.evict(
         stale_tilesets(app.state.catalog, layer_id)))
     app.state.versions.on_change(lambda layer_id: _refresh_user_layers(app, layer_id))
     errors.install(app)
     openapi.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
-    app.include_router(features.router)
-    app.include_router(tiles.router)
-    app.include_router(transactions.router)
-    app.include_router(places.router)
-    app.include_router(auth.router)
-    app.include_router(emergency.router)
-    app.include_router(layers.router)
-    app.include_router(audit.router)
-    app.include_router(disaster.router)
-    app.include_router(bookings.router)
+    for router in (features.router, tiles.router, transactions.router, places.router,
+                   auth.router, layers.router, audit.router):
+        app.include_router(router)
+    for domain in DOMAINS:
+        domain.set_up(app)
+        for router in domain.api_routers():
+            app.include_router(router)
     return app

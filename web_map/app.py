@@ -11,7 +11,8 @@ from sqlalchemy.engine import URL
 
 from api.app import create_app as create_api_app
 from gis_core.settings import Settings
-from web_map import bousai, dashboard, editor, exports, kanri, pages, yoyaku
+from layers import DOMAINS
+from web_map import editor, exports, pages
 
 
 def create_app(settings: Settings | None = None, url: URL | None = None) -> FastAPI:
@@ -19,8 +20,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     pages.install(app)
     app.include_router(exports.router)
     app.include_router(editor.router)
-    app.include_router(bousai.router)
-    app.include_router(dashboard.router)
-    app.include_router(yoyaku.router)
-    app.include_router(kanri.router)
+    for domain in DOMAINS:
+        for router in domain.page_routers():
+            app.include_router(router)
     return app

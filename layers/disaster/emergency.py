@@ -69,3 +69,9 @@ class EmergencyFlag:
     def forget(self) -> None:
         """After this worker switched the mode itself: read it again next time."""
         self._checked = float("-inf")
+
+
+def install(app: Any) -> None:
+    """The application's emergency flag (read by every route that behaves otherwise in an
+    emergency: reports without an account, bookings suspended for opened shelters)."""
+    app.state.emergency = EmergencyFlag()
