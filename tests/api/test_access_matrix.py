@@ -220,8 +220,8 @@ CASES: dict[tuple[str, str], list[Case]] = {
         [Case(f"{TMS}/{ZYX}", PUBLIC)],
     ("GET", "/places/at"): [Case(f"/places/at?lon={HALL[0]}&lat={HALL[1]}", PUBLIC)],
     ("GET", "/search"): [Case("/search?q=中央", PUBLIC)],
-    ("POST", "/auth/login"): [Case("/auth/login", everyone(401),
-                                   {"username": "nobody", "password": "wrong password"})],
+    ("POST", "/auth/login"): [Case("/auth/login", everyone(401),  # a name per role: no back-off
+                                   {"username": "nobody-{role}", "password": "wrong password"})],
     ("POST", "/auth/logout"): [Case("/auth/logout", signed_in(204))],
     ("GET", "/auth/me"): [Case("/auth/me", signed_in())],
     ("GET", "/audit"): [Case("/audit", only())],
@@ -306,7 +306,9 @@ def call(live: LiveServer, tokens: dict[str, str], role: str, method: str,
         if case.url in STREAMS:  # an endless stream: its status and headers are the answer
             with client.stream(method, case.url) as response:
                 return response
-        return client.request(method, case.url, json=case.body)
+        body = case.body and {k: v.format(role=role) if isinstance(v, str) else v
+                              for k, v in case.body.items()}
+        return client.request(method, case.url, json=body)
 
 
 def test_every_route_is_in_the_matrix(matrix_server: tuple[LiveServer, URL]) -> None:
