@@ -20,6 +20,7 @@ from api.routes import audit, layers, places
 from gis_core import user_layers
 from gis_core.catalog import Catalog
 from gis_core.database import create_pool, database_url
+from gis_core.domain import Domain
 from gis_core.migrate import check_current
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
@@ -48,7 +49,8 @@ def _refresh_user_layers(app: FastAPI, layer_id: str) -> None:
     asyncio.get_running_loop().create_task(refresh())
 
 
-def create_app(settings: Settings | None = None, url: URL | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, url: URL | None = None,
+               domains: tuple[Domain, ...] = DOMAINS) -> FastAPI:
     settings = settings or get_settings()
     url = url or database_url(settings)
 
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
         max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
+    app.state.domains = domains
     app.state.catalog = load_catalog(settings.extra_layer_modules)
     app.state.versions = LayerVersions()
     app.state.tile_cache = TileCache(settings.tile_cache_bytes)
@@ -92,7 +95,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     for router in (features.router, tiles.router, transactions.router, places.router,
                    auth.router, layers.router, audit.router):
         app.include_router(router)
-    for domain in DOMAINS:
+    for domain in domains:
         domain.set_up(app)
         for router in domain.api_routers():
             app.include_router(router)

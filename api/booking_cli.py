@@ -94,7 +94,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     verify = actions.add_parser("verify", help="re-run a drawn round and compare (exit 0/1)")
     verify.add_argument("round", type=int, metavar="ROUND")
     verify.add_argument("--url", help="read the public record from this server instead")
-    verify.set_defaults(run=cmd_verify)
+    verify.set_defaults(run=cmd_verify, needs_database=lambda args: not args.url)
     actions.add_parser("lapse", help="lapse wins not confirmed in time, queue reminders"
                        ).set_defaults(run=cmd_lapse)
     notify_parser = sub.add_parser("notify", help="notifications (email outbox)")
@@ -103,6 +103,3 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     drain.add_argument("--limit", type=int, default=10_000)
     drain.set_defaults(run=cmd_drain)
 
-
-def needs_database(args: argparse.Namespace) -> bool:
-    return not (args.command == "lottery" and getattr(args, "url", None))

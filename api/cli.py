@@ -26,12 +26,13 @@ from pathlib import Path
 
 import psycopg
 
-from api import booking_cli, cli_errors
+from api import cli_errors
 from api.auth import cli as auth_cli
 from api.cli_errors import CliError, one_line
 from gis_core.cluster import LocalCluster
 from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
 from gis_core.settings import get_settings
+from layers import DOMAINS
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -205,7 +206,8 @@ def parser() -> argparse.ArgumentParser:
         command.set_defaults(run=run)
     _add_import(sub)
     auth_cli.add_parser(sub)
-    booking_cli.add_parsers(sub)
+    for domain in DOMAINS:
+        domain.add_commands(sub)
     export = sub.add_parser("export-map", help="write layers as an offline folium map (HTML)")
     export.add_argument("layers", nargs="+", metavar="LAYER")
     export.add_argument("-o", "--output", required=True)
@@ -241,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        if args.command != "db" and booking_cli.needs_database(args):
+        if args.command != "db" and getattr(args, "needs_database", bool)(args):
             _ensure_server()
         return run(args)
     except (Exception, KeyboardInterrupt) as error:

@@ -27,7 +27,9 @@ Find = Callable[[Any, str, str, int], Awaitable[list[dict[str, Any]]]]
 
 @dataclass(frozen=True)
 class SearchSource:
-    layer_id: str
+    """``find`` runs for callers who may read ``layer_id``; for everyone when it is None."""
+
+    layer_id: str | None
     find: Find
 
 
@@ -47,6 +49,9 @@ class Domain:
     place_sentences: str | None = None
     search: tuple[str, ...] = ()
     """SearchSources, in the order their results are listed."""
+    commands: tuple[str, ...] = ()
+    """Functions ``(subparsers) -> None`` adding the domain's ``citygis`` commands; a command
+    that can run without the database sets ``needs_database=lambda args: False``."""
     setup: tuple[str, ...] = ()
     """Functions ``(app) -> None`` run as the application is made: the state the domain keeps
     on ``app.state`` (its background tasks are its routers' lifespans)."""
@@ -60,6 +65,10 @@ class Domain:
 
     def page_routers(self) -> list[Any]:
         return [resolve(ref) for ref in self.pages]
+
+    def add_commands(self, subparsers: Any) -> None:
+        for ref in self.commands:
+            resolve(ref)(subparsers)
 
     def set_up(self, app: Any) -> None:
         for ref in self.setup:

@@ -84,7 +84,7 @@ def fresh_db_url(server_url: URL, template_db: str) -> Iterator[URL]:
 class LiveServer:
     """The app served by uvicorn on a free loopback port, in a thread of the test process."""
 
-    def __init__(self, url: URL, settings: Settings | None = None) -> None:
+    def __init__(self, url: URL, settings: Settings | None = None, app: object = None) -> None:
         import socket
         import threading
 
@@ -92,7 +92,7 @@ class LiveServer:
 
         from web_map.app import create_app
 
-        self.app = create_app(settings, url=url)
+        self.app = app or create_app(settings, url=url)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]

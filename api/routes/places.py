@@ -12,9 +12,8 @@ from api.deps import CatalogDep, PoolDep, RolesDep, ServicePointDep, reject_unkn
 from api.ogc.common import json_response
 from gis_core.access import Role
 from gis_core.catalog import Catalog
-from gis_core.domain import MayRead
+from gis_core.domain import Domain, MayRead
 from gis_core.text import fold_kana
-from layers import DOMAINS
 
 router = APIRouter(tags=["Places"])
 
@@ -26,9 +25,9 @@ def _reader(catalog: Catalog, roles: frozenset[Role]) -> MayRead:
     return may_read
 
 
-def summary(place: dict[str, Any], lang: str) -> str:
+def summary(domains: tuple[Domain, ...], place: dict[str, Any], lang: str) -> str:
     """Every domain's sentences about the place, the most urgent (lowest rank) first."""
-    ranked = [s for d in DOMAINS if (said := d.sentences()) for s in said(place, lang)]
+    ranked = [s for d in domains if (said := d.sentences()) for s in said(place, lang)]
     return ("" if lang == "ja" else " ").join(text for _, text in sorted(ranked))
 
 
@@ -39,13 +38,15 @@ async def place_at(request: Request, point: ServicePointDep, pool: PoolDep, cata
     lon, lat = point
     may_read = _reader(catalog, roles)
     place: dict[str, Any] = {"lon": lon, "lat": lat}
+    domains = request.app.state.domains
     async with pool.acquire() as conn:
-        for domain in DOMAINS:
+        for domain in domains:
             if facts := domain.facts():
                 place |= await facts(conn, lon, lat, may_read)
     place |= {"distance_note_ja": "距離は直線距離、徒歩時間は分速80mでの目安です。",
               "distance_note_en": "Distances are straight-line; walking times assume 80 m/min."}
-    place["summary_ja"], place["summary_en"] = summary(place, "ja"), summary(place, "en")
+    place["summary_ja"] = summary(domains, place, "ja")
+    place["summary_en"] = summary(domains, place, "en")
     return json_response(place)
 
 
@@ -58,7 +59,8 @@ async def search(request: Request, pool: PoolDep, catalog: CatalogDep, roles: Ro
     results: list[dict[str, Any]] = []
     may_read = _reader(catalog, roles)
     async with pool.acquire() as conn:
-        for source in (s for d in DOMAINS for s in d.search_sources()):
-            if may_read(source.layer_id) and len(results) < limit:
+        for source in (s for d in request.app.state.domains for s in d.search_sources()):
+            readable = source.layer_id is None or may_read(source.layer_id)
+            if readable and len(results) < limit:
                 results += await source.find(conn, query, folded, limit - len(results))
     return json_response({"query": q, "results": results})
