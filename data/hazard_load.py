@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import psycopg
 
 from data import hazard_scenario, sources
+from data.inputs import CityInputs
 from gis_core import rasters
 from layers.disaster import hazards
 from layers.disaster.evacuation import rebuild_graph
-
-if TYPE_CHECKING:
-    from data.load import CityInputs
 
 FLOOD_DEPTH_ID = "flood_depth"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import geopandas as gpd
 import psycopg
@@ -17,14 +16,15 @@ from sqlalchemy.engine import URL
 from tqdm import tqdm
 
 from data import hazard_scenario, rooms, samples, sources
-from data.city import BOUNDARY_FILE, CHOME_FILE, data_file, read_boundary, read_chome_points
 from data.hazard_load import load_disaster
-from data.store import Provenance, fingerprint, replace_rows, stored_fingerprint
+from data.inputs import CityInputs
+from data.store import KeepLinks, Provenance, fingerprint, replace_rows, stored_fingerprint
 from gis_core.database import database_url, psycopg_connect
 from gis_core.settings import get_settings
 from layers.base import models as base
 from layers.disaster import models as disaster
 from layers.facilities import models as facilities
+from layers.facilities.links import rooms_follow_facilities
 
 
 def _columns(table) -> list[str]:
@@ -40,6 +40,7 @@ class Step:
     table: str
     columns: list[str]
     build: Callable[[], gpd.GeoDataFrame]
+    keep_links: KeepLinks | None = None
 
 
 @dataclass(frozen=True)
@@ -47,52 +48,6 @@ class StepResult:
     layer_id: str
     status: str  # "loaded", "unchanged" or "kept-import"
     count: int
-
-
-class CityInputs:
-    """The real files and the shapes derived from them, read once and shared by the steps."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.boundary_path = data_file(data_dir, BOUNDARY_FILE)
-        self.chome_path = data_file(data_dir, CHOME_FILE)
-        self._boundary: gpd.GeoDataFrame | None = None
-        self._chome: gpd.GeoDataFrame | None = None
-        self._facilities: gpd.GeoDataFrame | None = None
-        self._scenario: hazard_scenario.Scenario | None = None
-
-    @property
-    def boundary(self) -> gpd.GeoDataFrame:
-        if self._boundary is None:
-            self._boundary = read_boundary(self.boundary_path)
-        return self._boundary
-
-    @property
-    def chome(self) -> gpd.GeoDataFrame:
-        if self._chome is None:
-            self._chome = read_chome_points(self.chome_path)
-        return self._chome
-
-    @property
-    def shape(self) -> samples.CityShape:
-        return samples.CityShape.from_frames(self.boundary, self.chome)
-
-    @property
-    def facilities(self) -> gpd.GeoDataFrame:
-        if self._facilities is None:
-            self._facilities = samples.facilities(self.shape)
-        return self._facilities
-
-    @property
-    def scenario(self) -> hazard_scenario.Scenario:
-        if self._scenario is None:
-            self._scenario = hazard_scenario.flood_depth(self.boundary,
-                                                         samples.rivers(self.shape))
-        return self._scenario
-
-    def sample_fingerprint(self, layer_id: str) -> str:
-        return fingerprint(
-            self.boundary_path, self.chome_path, samples.GENERATOR_VERSION, layer_id
-        )
 
 
 def city_steps(inputs: CityInputs) -> list[Step]:
@@ -107,7 +62,7 @@ def city_steps(inputs: CityInputs) -> list[Step]:
         Step(sources.RIVERS, "river", _columns(base.river), lambda: samples.rivers(inputs.shape)),
         Step(sources.ROADS, "road", _columns(base.road), lambda: samples.roads(inputs.shape)),
         Step(sources.FACILITIES, "facility", _columns(facilities.facility),
-             lambda: inputs.facilities),
+             lambda: inputs.facilities, keep_links=rooms_follow_facilities),
         Step(sources.SHELTERS, "shelter", _columns(disaster.shelter),
              lambda: samples.shelters(inputs.facilities)),
         Step(sources.FLOOD_ZONES, "flood_zone", _columns(disaster.flood_zone),
@@ -138,7 +93,8 @@ def run_step(conn: psycopg.Connection, inputs: CityInputs, step: Step) -> StepRe
     if step.provenance.is_sample and holds_import(conn, layer_id):
         return StepResult(layer_id, "kept-import", 0)
     with conn.transaction():
-        count = replace_rows(conn, step.table, step.build(), step.columns, step.provenance, wanted)
+        count = replace_rows(conn, step.table, step.build(), step.columns, step.provenance, wanted,
+                             step.keep_links)
     return StepResult(layer_id, "loaded", count)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,8 @@ class Provenance:
 
 LOADER_ACTOR = "citygis load"
 
+
+KeepLinks = Callable[[psycopg.Connection], contextlib.AbstractContextManager[None]]
 
 def fingerprint(*parts: bytes | str | Path) -> str:
     """A stable digest of the inputs of a load (file contents, generator version, seed)."""
@@ -90,11 +92,14 @@ def replace_rows(
     columns: list[str],
     provenance: Provenance,
     fingerprint_value: str,
+    keep_links: KeepLinks | None = None,
 ) -> int:
-    """Replace every row of ``table`` with ``frame`` (in the caller's transaction)."""
+    """Replace every row of ``table`` with ``frame`` (in the caller's transaction).
+    ``keep_links`` wraps the replacement when rows of other tables point at the replaced ones
+    (a domain's rule, such as rooms following their facility)."""
     frame = to_storage_crs(frame)
     conn.execute("SELECT set_config('citygis.actor', %s, true)", (LOADER_ACTOR,))  # history
-    with _dependants_follow(conn, table):
+    with keep_links(conn) if keep_links else contextlib.nullcontext():
         conn.execute(f"DELETE FROM {table}")
         column_list = ", ".join([*columns, "geom"])
         with conn.cursor().copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
@@ -102,16 +107,6 @@ def replace_rows(
                 copy.write_row(row)
     record_dataset(conn, provenance, fingerprint_value, len(frame))
     return len(frame)
-
-
-def _dependants_follow(conn: psycopg.Connection,
-                       table: str) -> contextlib.AbstractContextManager[None]:
-    """Rows of other tables that point at the replaced ones, moved to their new ids."""
-    if table == "facility":
-        from data.rooms import rooms_follow_facilities
-
-        return rooms_follow_facilities(conn)
-    return contextlib.nullcontext()
 
 
 def record_dataset(

@@ -89,6 +89,9 @@ class Layer:
     tile_geometry_column: str = "geom_3857"
     temporal_field: str | None = "updated_at"
     basemap: bool = False
+    static_in_emergency: bool = False
+    """Does not change in a disaster (the base map): its tiles are cached longer while the
+    emergency mode is on, so browsers and proxies spare the server during the spike."""
     min_zoom: int = 0
     max_zoom: int = 22
     keywords: tuple[str, ...] = ()

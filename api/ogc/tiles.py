@@ -153,10 +153,9 @@ def tile_headers(key: TileKey, layers: Sequence[Layer], gzipped: bool,
 
 
 async def max_age(request: Request, pool: Any, layers: Sequence[Layer]) -> int:
-    """Longer in emergency mode for layers that do not change in a disaster (the base map), so
-    browsers and proxies spare the server during the spike; live layers stay short."""
-    if all(lyr.domain == "base" for lyr in layers) and await request.app.state.emergency.active(
-            pool):
+    """Longer in emergency mode for layers static in a disaster; live layers stay short."""
+    if all(lyr.static_in_emergency for lyr in layers) and \
+            await request.app.state.emergency.active(pool):
         return EMERGENCY_STATIC_MAX_AGE
     return TILE_MAX_AGE
 

@@ -16,7 +16,8 @@ import pyogrio
 import shapely
 from sqlalchemy import Table
 
-from data.store import Provenance, replace_rows, to_storage_crs
+from data.store import KeepLinks, Provenance, replace_rows, to_storage_crs
+from gis_core.errors import DomainError
 
 JGD2000_GEOGRAPHIC = "EPSG:4612"
 JGD2011_GEOGRAPHIC = "EPSG:6668"
@@ -198,11 +199,16 @@ def write_layer(
     columns: list[str],
     provenance: Provenance,
     fingerprint_value: str,
+    keep_links: KeepLinks | None = None,
 ) -> int:
     """Replace the layer's rows and its provenance in one transaction: all or nothing."""
     if frame.empty:
         raise ImportFailed(f"{provenance.layer_id}: no valid rows to import")
-    with conn.transaction():
-        return replace_rows(conn, table, frame, columns, provenance, fingerprint_value)
+    try:
+        with conn.transaction():
+            return replace_rows(conn, table, frame, columns, provenance, fingerprint_value,
+                                keep_links)
+    except DomainError as refused:
+        raise ImportFailed(refused.message) from None
 
 

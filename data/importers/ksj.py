@@ -41,6 +41,7 @@ from data.importers.base import (
 from data.importers.ksj_codes import A31_LAYOUTS, A31_NOT_DEPTH, facility_kind
 from data.store import Provenance, fingerprint
 from layers.disaster.models import flood_zone
+from layers.facilities.links import rooms_follow_facilities
 from layers.facilities.models import facility
 
 DEFAULT_CRS = JGD2011_GEOGRAPHIC
@@ -115,7 +116,8 @@ def import_p02(
         raise ImportFailed(f"{path.name}: no valid rows to import")
     rows = records_frame(records, geometries, frame.crs)
     count = write_layer(conn, "facility", rows, table_columns(facility), P02,
-                        fingerprint(path, "ksj-p02-1", city_code or ""))
+                        fingerprint(path, "ksj-p02-1", city_code or ""),
+                        keep_links=rooms_follow_facilities)
     return ImportReport(P02.layer_id, count, rejections.rows, int((~keep).sum()))
 
 

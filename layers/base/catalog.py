@@ -18,6 +18,7 @@ PLANNERS = frozenset({Role.PLANNER})  # admins too (gis_core.access.may)
 
 CITY_BOUNDARY = Layer(
     id="city_boundary", table="city_boundary", geometry_type="MultiPolygon", domain="base",
+    static_in_emergency=True,
     title_ja="行政区域", title_en="City boundary",
     description_ja="市の行政区域（国土数値情報 行政区域データ）。",
     description_en="The city's administrative boundary (National Land Numerical Information).",
@@ -32,6 +33,7 @@ CITY_BOUNDARY = Layer(
 
 CHOME = Layer(
     id="chome", table="chome", geometry_type="Point", domain="base",
+    static_in_emergency=True,
     title_ja="町丁目（代表点）", title_en="Chome (representative points)",
     description_ja="町丁目ごとの代表点（Geolonia 住所データ / 位置参照情報）。",
     description_en="One representative point per chome (Geolonia address data).",
@@ -46,6 +48,7 @@ CHOME = Layer(
 
 CHOME_AREAS = Layer(
     id="chome_areas", table="chome_area", geometry_type="MultiPolygon", domain="base",
+    static_in_emergency=True,
     title_ja="町丁目区域と人口", title_en="Chome areas and population",
     description_ja="町丁目の区域と人口。approximate=true の区域は代表点からの近似（ボロノイ分割）、"
                    "population_is_estimate=true の人口は推計値（サンプル）。",
@@ -67,6 +70,7 @@ CHOME_AREAS = Layer(
 
 ROADS = Layer(
     id="roads", table="road", geometry_type="LineString", domain="base",
+    static_in_emergency=True,
     title_ja="道路", title_en="Roads",
     description_ja="道路中心線。", description_en="Road centre lines.",
     fields=(NAME, KIND, Field("osm_id", "integer", "OSM ID", "OSM id"), IS_SAMPLE, LENGTH_M),
@@ -75,6 +79,7 @@ ROADS = Layer(
 
 RIVERS = Layer(
     id="rivers", table="river", geometry_type="MultiLineString", domain="base",
+    static_in_emergency=True,
     title_ja="河川", title_en="Rivers",
     description_ja="河川の中心線。", description_en="River centre lines.",
     fields=(NAME, KIND, IS_SAMPLE, LENGTH_M),
@@ -83,6 +88,7 @@ RIVERS = Layer(
 
 WATER_AREAS = Layer(
     id="water_areas", table="water_area", geometry_type="MultiPolygon", domain="base",
+    static_in_emergency=True,
     title_ja="水域", title_en="Water areas",
     description_ja="湖沼・貯水池などの水域。", description_en="Lakes, reservoirs and other water.",
     fields=(NAME, KIND, IS_SAMPLE, AREA_M2),

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy.engine import URL
 
 from data import sources
-from data.importers.base import ImportFailed
 from data.load import CityInputs, _columns
 from data.rooms import load_rooms
 from data.store import replace_rows
 from gis_core.database import psycopg_connect
 from gis_core.settings import get_settings
 from layers.facilities import models
+from layers.facilities.links import LinksWouldBreak, rooms_follow_facilities
 
 
 def room_homes(conn: psycopg.Connection) -> dict[int, tuple[int, str]]:
@@ -28,7 +28,7 @@ def reload_facilities(conn: psycopg.Connection, keep: int | None = None) -> None
         frame = frame.iloc[:keep]
     with conn.transaction():
         replace_rows(conn, "facility", frame, _columns(models.facility), sources.FACILITIES,
-                     "test-reload")
+                     "test-reload", keep_links=rooms_follow_facilities)
 
 
 def test_sample_rooms_are_labelled_and_added_once(db_url: URL) -> None:
@@ -63,7 +63,7 @@ def test_a_reload_that_would_orphan_a_booked_room_is_refused(fresh_db_url: URL) 
                      "(%s, %s, tstzrange(now() + interval '2 days', now() + interval "
                      "'2 days 3 hours'), 'confirmed', 'first_come')", (room_id, user_id))
         before = conn.execute("SELECT count(*), max(id) FROM facility").fetchone()
-        with pytest.raises(ImportFailed, match="relink"):
+        with pytest.raises(LinksWouldBreak, match="relink"):
             reload_facilities(conn, keep=5)  # the booked room's facility is not among them
         assert conn.execute("SELECT count(*), max(id) FROM facility").fetchone() == before
         assert conn.execute("SELECT facility_id FROM room WHERE id = %s",
