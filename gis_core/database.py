@@ -66,6 +66,12 @@ async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
         raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {exc}") from exc
 
 
+async def connect(url: URL, timeout: float = 30) -> asyncpg.Connection:
+    """One asyncpg connection (commands, loaders); DatabaseUnavailable when the server cannot be
+    reached — asyncpg says so with bare OSErrors, which would read like a missing file."""
+    return await _connect(**connect_kwargs(url), timeout=timeout)
+
+
 def database_url(settings: Settings | None = None) -> URL:
     """The SQLAlchemy URL (psycopg driver) of the database citygis uses."""
     settings = settings or get_settings()

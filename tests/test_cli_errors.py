@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
-from api.cli import parser
-from api.cli_errors import CliError, describe
+from cli.errors import CliError, describe
+from cli.main import parser
 
 CITYGIS = Path(sys.executable).parent / "citygis"
 UNREACHABLE = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}

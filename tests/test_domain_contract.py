@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import URL
 
-from api.cli import parser
+from cli.main import parser
 from gis_core.domain import Domain, resolve
 from layers import DOMAINS
 from tests import domain_example

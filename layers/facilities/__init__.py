@@ -10,5 +10,5 @@ DOMAIN = Domain(
     place_facts="layers.facilities.place:facts",
     place_sentences="layers.facilities.place:sentences",
     search=("layers.facilities.place:FACILITY_SEARCH",),
-    commands=("api.booking_cli:add_parsers",),
+    commands=("layers.facilities.commands:add_parsers",),
 )

@@ -64,7 +64,7 @@ def published(db: DB, round_id: int) -> dict[str, Any]:
 
 def cli(url: URL, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, cwd=PROJECT_ROOT,
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -305,7 +305,7 @@ def test_the_cycle_over_http(live: LiveServer, db: DB, mail: tuple[Mailbox, int]
             is None
         assert client.post(f"/lottery/rounds/{opened['id']}/reveal").json()["seed"]
     checked = subprocess.run(
-        [sys.executable, "-m", "api.cli", "lottery", "verify", str(opened["id"]), "--url",
+        [sys.executable, "-m", "cli.main", "lottery", "verify", str(opened["id"]), "--url",
          live.url], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     _winners_confirm_and_everyone_is_told(live, people, mail[0])

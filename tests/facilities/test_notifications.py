@@ -165,7 +165,7 @@ def test_reminders_are_queued_once_and_drained_by_the_cli(db: DB, fresh_module_d
     assert [r["kind"] for r in outbox_of(db, person.user_id)] == ["confirm_reminder"]
     env = {**os.environ, "DATABASE_URL": fresh_module_db.render_as_string(hide_password=False),
            "CITYGIS_SMTP_HOST": "127.0.0.1", "CITYGIS_SMTP_PORT": str(mail[1])}
-    done = subprocess.run([sys.executable, "-m", "api.cli", "notify", "drain"], env=env,
+    done = subprocess.run([sys.executable, "-m", "cli.main", "notify", "drain"], env=env,
                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "0 still waiting" in done.stdout, done.stdout + done.stderr
     reminder = mail[0].wait_for(person.email)[0]

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import URL
 
-from api.cli import main
+from cli.main import main
 
 
 def unescape_json(document: str) -> str:

@@ -12,9 +12,9 @@ from datetime import timedelta
 import asyncpg
 
 from api.auth import service
-from api.cli_errors import CliError, connect
+from cli.errors import CliError
 from gis_core.access import Role
-from gis_core.database import database_url
+from gis_core.database import connect, database_url
 
 ASSIGNABLE = [r.value for r in Role if r is not Role.PUBLIC]
 

@@ -19,8 +19,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from api.cli_errors import connect
-from gis_core.database import database_url
+from gis_core.database import connect, database_url
 from gis_core.errors import DomainError
 from gis_core.settings import get_settings
 from layers.facilities import draw, lottery_draw, notify

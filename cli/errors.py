@@ -15,11 +15,10 @@ import asyncpg
 import psycopg
 import pydantic
 import sqlalchemy.exc
-from sqlalchemy.engine import URL
 
 from api.auth.service import AccountError
 from gis_core.cluster import ClusterError
-from gis_core.database import connect_kwargs
+from gis_core.database import DatabaseUnavailable
 from gis_core.errors import DomainError
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -37,16 +36,6 @@ class CliError(Exception):
 def one_line(text: object) -> str:
     """The first non-empty line of a message."""
     return next((line.strip() for line in str(text).splitlines() if line.strip()), "")
-
-
-async def connect(url: URL) -> asyncpg.Connection:
-    """An asyncpg connection, or CliError when the server cannot be reached (asyncpg says so
-    with bare OSErrors, which would read like a missing file)."""
-    try:
-        return await asyncpg.connect(**connect_kwargs(url), timeout=30)
-    except (OSError, TimeoutError) as error:
-        raise CliError(f"cannot reach the database: {one_line(error) or 'no answer'}; "
-                       f"{UNREACHABLE_HINT}", status=2) from error
 
 
 def _invalid(error: pydantic.ValidationError) -> str:
@@ -73,6 +62,8 @@ KNOWN: list[tuple[type[BaseException] | tuple[type[BaseException], ...],
     (KeyboardInterrupt, lambda _: "interrupted", INTERRUPTED),
     (ClusterError, lambda e: one_line(e) + (" … (`citygis --debug …` shows the rest)"
                                             if "\n" in str(e).strip() else ""), 2),
+    (DatabaseUnavailable, lambda e: f"cannot reach the database: "
+     f"{one_line(e.__cause__ or '') or 'no answer'}; {UNREACHABLE_HINT}", 2),
     (DomainError, lambda e: one_line(e.message), 1),
     (AccountError, one_line, 1),
     (pydantic.ValidationError, _invalid, 2),

@@ -26,11 +26,17 @@ from pathlib import Path
 
 import psycopg
 
-from api import cli_errors
-from api.auth import cli as auth_cli
-from api.cli_errors import CliError, one_line
+from cli import errors as cli_errors
+from cli import users as auth_cli
+from cli.errors import CliError, one_line
 from gis_core.cluster import LocalCluster
-from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
+from gis_core.database import (
+    connect,
+    database_url,
+    ensure_database,
+    psycopg_connect,
+    uses_local_cluster,
+)
 from gis_core.settings import get_settings
 from layers import DOMAINS
 
@@ -139,7 +145,7 @@ def cmd_export_map(args: argparse.Namespace) -> int:
         raise CliError(f"{output.parent}: no such folder for the map")
 
     async def export() -> str:
-        conn = await cli_errors.connect(database_url())
+        conn = await connect(database_url())
         try:
             return await export_document(conn, catalog, [catalog.get(n) for n in args.layers])
         finally:
