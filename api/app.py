@@ -17,6 +17,7 @@ from api.body_limits import CityGisApi
 from api.deps import bounded_query
 from api.ogc import features, tiles, transactions
 from api.routes import audit, bookings, disaster, emergency, layers, places
+from api.security_headers import SecurityHeaders
 from gis_core import user_layers
 from gis_core.catalog import Catalog
 from gis_core.database import create_pool, database_url
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     errors.install(app)
     openapi.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
+    app.add_middleware(SecurityHeaders)
     app.include_router(features.router)
     app.include_router(tiles.router)
     app.include_router(transactions.router)

@@ -140,7 +140,8 @@ def cmd_export_map(args: argparse.Namespace) -> int:
     async def export() -> str:
         conn = await cli_errors.connect(database_url())
         try:
-            return await export_document(conn, catalog, [catalog.get(n) for n in args.layers])
+            document = await export_document(conn, catalog, [catalog.get(n) for n in args.layers])
+            return document.html
         finally:
             await conn.close()
 
