@@ -10,10 +10,11 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy.engine import URL
+from starlette.types import ASGIApp
 
 from api import errors, openapi
 from api.auth import routes as auth
-from api.body_limits import CityGisApi
+from api.body_limits import ProblemFor413
 from api.deps import bounded_query
 from api.ogc import features, tiles, transactions
 from api.routes import audit, bookings, disaster, emergency, layers, places
@@ -27,6 +28,14 @@ from gis_core.tiles import TileCache
 from gis_core.versions import LayerVersions
 from layers import load_catalog
 from layers.disaster.emergency import EmergencyFlag
+
+
+class CityGisApi(FastAPI):
+    """FastAPI with every 413 told as a problem document, and the security headers outermost,
+    so that even the answer to an unexpected error carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(ProblemFor413(super().build_middleware_stack()))
 
 
 def stale_tilesets(catalog: Catalog, layer_id: str) -> set[str]:
@@ -92,7 +101,6 @@ def create_app(settings: Settings | None = None, url: URL | None = None) -> Fast
     errors.install(app)
     openapi.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
-    app.add_middleware(SecurityHeaders)
     app.include_router(features.router)
     app.include_router(tiles.router)
     app.include_router(transactions.router)

@@ -155,3 +155,23 @@ def test_every_page_and_export_works_under_the_policy(server: Editing, browser: 
             page.wait_for_timeout(500)
             assert csp_violations(seen.errors) == [], (path, seen.errors)
             assert seen.external == [], path
+
+
+def test_even_the_answer_to_an_unexpected_error_carries_the_headers() -> None:
+    from fastapi.testclient import TestClient
+
+    from api import errors
+    from api.app import CityGisApi
+
+    app = CityGisApi()
+    errors.install(app)
+
+    @app.get("/broken")
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    answer = TestClient(app, raise_server_exceptions=False).get("/broken")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert answer.headers["x-content-type-options"] == "nosniff"
