@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -160,9 +161,16 @@ def domain_problem(exc: DomainError) -> Problem:
     return problem
 
 
+def instance(request: Request) -> str:
+    """The request's path as a URI reference (``instance``): the scope's is percent-decoded
+    (``request.url`` even drops its tabs and newlines), and a path of other characters is not
+    a URI."""
+    return quote(request.scope["path"], safe="/:@!$&'()*+,;=")
+
+
 def problem_response(problem: Problem, request: Request) -> JSONResponse:
     return JSONResponse(
-        problem.body(request.url.path), status_code=problem.status,
+        problem.body(instance(request)), status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers,
     )
 

@@ -31,7 +31,7 @@ from api import audit
 from api.auth.identity import holding
 from api.auth.service import Identity
 from api.deps import LayerDep, PoolDep
-from api.errors import InvalidParameter, NotFound, Problem
+from api.errors import InvalidParameter, NotFound, Problem, instance
 from api.ogc.common import json_response
 from gis_core import fileio, user_layers
 from gis_core.access import Role
@@ -211,7 +211,7 @@ async def _streamed(request: Request, pool: asyncpg.Pool, planner: Identity,
             outcome.update({"stage": "done", "status": done.status_code,
                             **orjson.loads(done.body)})
         except Problem as problem:
-            outcome.update({"stage": "failed", **problem.body(request.url.path)})
+            outcome.update({"stage": "failed", **problem.body(instance(request))})
         finally:
             await lines.put(None)
 

@@ -105,6 +105,13 @@ def test_bad_request_is_a_problem_naming_the_parameter(
     assert body["invalid-params"][0]["name"] == parameter
 
 
+def test_instance_is_the_path_as_a_uri_reference(http: httpx.Client) -> None:
+    """Found by the fuzz: the decoded path (spaces, 漢字, control characters) is not a URI."""
+    path = f"/collections/{quote('避難 所', safe='')}%0A%25"
+    body = assert_problem(http.get(path))
+    assert body["instance"] == path
+
+
 def test_valid_edge_values_still_answer(http: httpx.Client) -> None:
     """The checks above are not over-eager: the limits themselves and odd-but-valid forms."""
     for query in ({"limit": "1"}, {"limit": "10000"}, {"offset": "0"}, {"offset": "100000"},
