@@ -153,7 +153,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/places/at"): json_doc(obj("lon", "lat", "inside_city", "nearest_facilities",
                                         "nearest_shelters", "hazards")),
     ("GET", "/search"): json_doc(listing("results", query=STRING)),
-    ("POST", "/auth/login"): json_doc(ref("Identity"), 429),
+    ("POST", "/auth/login"): json_doc(ref("Identity"), 401, 429),  # 401: wrong password
     ("POST", "/auth/logout"): empty(),  # 204
     ("GET", "/auth/me"): json_doc(ref("Identity")),
     ("GET", "/emergency"): json_doc(obj("active", active={"type": "boolean"})),
@@ -185,7 +185,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("PATCH", "/shelters/{shelterId}"): json_doc(obj("id", id=INTEGER), 409),
     ("GET", "/shelters/events"): Op({"text/event-stream": STRING}),
     ("GET", "/evacuation/route"): json_doc(FEATURE, 422, media_type=GEOJSON),
-    ("GET", "/evacuation/isochrones"): json_doc(FEATURES, media_type=GEOJSON),
+    ("GET", "/evacuation/isochrones"): json_doc(FEATURES, 404, media_type=GEOJSON),  # shelter
     ("GET", "/exposure"): Op({JSON: obj("totals", "chome"), "text/csv": STRING,
                               "application/geopackage+sqlite3": BINARY}),
     ("GET", "/exposure/map.html"): Op({HTML: HTML_PAGE}),
