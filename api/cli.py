@@ -145,7 +145,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     uvicorn.run("web_map.app:create_app", factory=True, host=args.host or settings.host,
                 port=args.port or settings.port, workers=args.workers, log_level="info",
-                proxy_headers=False)
+                proxy_headers=False, http="api.http_protocol:ProblemHttpProtocol")
     return 0
 
 
