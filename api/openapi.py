@@ -187,13 +187,14 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/evacuation/route"): json_doc(FEATURE, 422, media_type=GEOJSON),
     ("GET", "/evacuation/isochrones"): json_doc(FEATURES, 404, media_type=GEOJSON),  # shelter
     ("GET", "/exposure"): Op({JSON: obj("totals", "chome"), "text/csv": STRING,
-                              "application/geopackage+sqlite3": BINARY}),
+                              "application/geopackage+sqlite3": BINARY},
+                             (403,)),  # by=shelter is for disaster officers
     ("GET", "/exposure/map.html"): Op({HTML: HTML_PAGE}),
     ("GET", "/facilities/availability"): Op({JSON: listing("rooms", start={}, end={},
                                                            numberMatched=INTEGER),
                                              GEOJSON: FEATURES}, (422,)),
     ("GET", "/rooms"): json_doc(listing("rooms", ROOM)),
-    ("POST", "/rooms"): json_doc(ROOM, 409, 422),
+    ("POST", "/rooms"): json_doc(ROOM, 404, 409, 422),  # 404: facility_id names none
     ("GET", "/rooms/{roomId}"): json_doc(ROOM),
     ("PATCH", "/rooms/{roomId}"): json_doc(ROOM, 409, 422),
     ("DELETE", "/rooms/{roomId}"): json_doc(ANY_OBJECT),
@@ -208,13 +209,13 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("POST", "/citizens/{userId}/verify"): json_doc(ref("Profile")),
     ("POST", "/facilities/{facilityId}/suspensions"): json_doc(obj("id", id=INTEGER), 422),
     ("POST", "/suspensions/{suspensionId}/lift"): json_doc(obj("id", id=INTEGER)),
-    ("POST", "/bookings"): json_doc(BOOKING, 409, 422),
+    ("POST", "/bookings"): json_doc(BOOKING, 404, 409, 422),  # 404: room_id names none
     ("GET", "/bookings/{bookingId}"): json_doc(BOOKING),
     ("PATCH", "/bookings/{bookingId}"): json_doc(BOOKING, 409, 422),
     ("POST", "/bookings/{bookingId}/cancel"): json_doc(BOOKING, 409, 422),
     ("POST", "/bookings/{bookingId}/confirm"): json_doc(BOOKING, 409),
     ("GET", "/me/bookings"): json_doc(listing("bookings", BOOKING)),
-    ("POST", "/waitlist"): json_doc(obj("id", id=INTEGER), 409, 422),
+    ("POST", "/waitlist"): json_doc(obj("id", id=INTEGER), 404, 409, 422),
     ("GET", "/me/waitlist"): json_doc(listing("entries")),
     ("DELETE", "/waitlist/{entryId}"): json_doc(obj("id", id=INTEGER)),
     ("GET", "/me/profile"): json_doc(ref("Profile")),
