@@ -105,6 +105,7 @@ EDIT = (400, 409, 413, 415)  # a feature body: invalid, a unique value taken, to
 VERSIONED = (412, 428)  # If-Match
 BOOKING, ROOM, ROUND = ref("Booking"), ref("Room"), ref("LotteryRound")
 TILE = file_doc("application/vnd.mapbox-vector-tile")
+DATE_TIME = {"type": "string", "format": "date-time"}
 
 OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/"): ogc_doc(ref("LandingPage")),
@@ -201,8 +202,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/rooms/{roomId}/calendar"): json_doc(listing("days"), 422),
     ("POST", "/rooms/{roomId}/closures"): json_doc(ROOM, 409),
     ("DELETE", "/rooms/{roomId}/closures/{day}"): json_doc(ROOM),
-    ("GET", "/rooms/{roomId}/bookings"): json_doc(listing("bookings", BOOKING,
-                                                          room_id=INTEGER)),
+    ("GET", "/rooms/{roomId}/bookings"): json_doc(listing(  # the room's id once, not per item
+        "bookings", obj("id", "status", "start", "end", id=INTEGER, status=STRING,
+                        start=DATE_TIME, end=DATE_TIME), room_id=INTEGER)),
     ("GET", "/staff/rooms"): json_doc(listing("rooms", ROOM)),
     ("GET", "/staff/bookings"): json_doc(listing("bookings", BOOKING, day=STRING)),
     ("GET", "/staff/citizens/pending"): json_doc(listing("citizens")),
