@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
+from asyncpg.exceptions import CharacterNotInRepertoireError, UntranslatableCharacterError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -132,6 +133,11 @@ EXCEPTION_PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
                                                headers=_etag(e.current)),
     VersionRequired: lambda e: PreconditionRequired(str(e), parameter="If-Match",
                                                     headers=_etag(e.current)),
+    # A text PostgreSQL cannot hold (NUL) that no model refused before the query.
+    UntranslatableCharacterError: lambda _: InvalidParameter(
+        "the body contains a character that cannot be stored (NUL)", parameter="body"),
+    CharacterNotInRepertoireError: lambda _: InvalidParameter(
+        "the body contains a character that cannot be stored", parameter="body"),
 }
 """Exceptions of gis_core and the problems they are answered with."""
 class Unprocessable(Problem):
