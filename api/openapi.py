@@ -241,8 +241,61 @@ PROPERTY_FILTERS = {
                    "checked against the property's type",
     "schema": {"type": "object", "additionalProperties": {"type": "string"}},
 }
-EXTRA_PARAMETERS = {("GET", "/collections/{collectionId}/items"): [PROPERTY_FILTERS]}
-"""Parameters a route reads by name from the query string (they depend on the collection)."""
+IF_MATCH = {
+    "name": "If-Match", "in": "header", "required": False, "schema": STRING,
+    "description": "The ETag of the version you read (`\"v3\"`); without it a change is "
+                   "refused (428) unless the feature is unchanged since you could know it",
+}
+FEATURE_PATH = "/collections/{collectionId}/items/{featureId}"
+EXTRA_PARAMETERS = {
+    ("GET", "/collections/{collectionId}/items"): [PROPERTY_FILTERS],
+    **{(method, FEATURE_PATH): [IF_MATCH] for method in ("PUT", "PATCH", "DELETE")},
+    ("POST", f"{FEATURE_PATH}/revert"): [IF_MATCH],
+}
+"""Parameters a route reads by name (the filters depend on the collection)."""
+
+BODY_ID = "$response.body#/id"
+FEATURE_LINK = {"collectionId": "$request.path.collectionId", "featureId": BODY_ID}
+VERSIONED_LINK = {**FEATURE_LINK, "header.If-Match": "$response.header.ETag"}
+LINKS: dict[tuple[str, str], dict[str, tuple[str, str, dict[str, str]]]] = {
+    ("POST", "/collections/{collectionId}/items"): {
+        "GetFeature": ("GET", FEATURE_PATH, FEATURE_LINK),
+        "ReplaceFeature": ("PUT", FEATURE_PATH, VERSIONED_LINK),
+        "PatchFeature": ("PATCH", FEATURE_PATH, VERSIONED_LINK),
+        "DeleteFeature": ("DELETE", FEATURE_PATH, VERSIONED_LINK),
+        "FeatureVersions": ("GET", f"{FEATURE_PATH}/versions", FEATURE_LINK),
+    },
+    ("POST", "/bookings"): {
+        "GetBooking": ("GET", "/bookings/{bookingId}", {"bookingId": BODY_ID}),
+        "ChangeBooking": ("PATCH", "/bookings/{bookingId}", {"bookingId": BODY_ID}),
+        "CancelBooking": ("POST", "/bookings/{bookingId}/cancel", {"bookingId": BODY_ID}),
+        "ConfirmBooking": ("POST", "/bookings/{bookingId}/confirm", {"bookingId": BODY_ID}),
+    },
+    ("POST", "/rooms"): {
+        "GetRoom": ("GET", "/rooms/{roomId}", {"roomId": BODY_ID}),
+        "ChangeRoom": ("PATCH", "/rooms/{roomId}", {"roomId": BODY_ID}),
+        "RoomCalendar": ("GET", "/rooms/{roomId}/calendar", {"roomId": BODY_ID}),
+        "CloseRoom": ("POST", "/rooms/{roomId}/closures", {"roomId": BODY_ID}),
+        "RoomBookings": ("GET", "/rooms/{roomId}/bookings", {"roomId": BODY_ID}),
+        "DeleteRoom": ("DELETE", "/rooms/{roomId}", {"roomId": BODY_ID}),
+    },
+    ("POST", "/lottery/rounds"): {
+        "GetRound": ("GET", "/lottery/rounds/{roundId}", {"roundId": BODY_ID}),
+        "RoundSlots": ("GET", "/lottery/rounds/{roundId}/slots", {"roundId": BODY_ID}),
+        "EnterRound": ("POST", "/lottery/rounds/{roundId}/entries", {"roundId": BODY_ID}),
+        "DrawRound": ("POST", "/lottery/rounds/{roundId}/draw", {"roundId": BODY_ID}),
+        "RevealRound": ("POST", "/lottery/rounds/{roundId}/reveal", {"roundId": BODY_ID}),
+        "RoundResults": ("GET", "/lottery/rounds/{roundId}/results", {"roundId": BODY_ID}),
+    },
+    ("POST", "/waitlist"): {
+        "LeaveWaitlist": ("DELETE", "/waitlist/{entryId}", {"entryId": BODY_ID}),
+    },
+    ("POST", "/layers"): {
+        "DeleteLayer": ("DELETE", "/layers/{layerId}", {"layerId": BODY_ID}),
+    },
+}
+"""OpenAPI links from what an operation creates to the operations on it (stateful clients
+and tests/api/test_fuzz.py follow them): name → (method, path, parameters)."""
 
 
 def _dependants(dependant: Dependant) -> Iterator[Dependant]:
@@ -320,6 +373,19 @@ def _components(doc: dict[str, Any]) -> None:
     }
 
 
+def _link(doc: dict[str, Any]) -> None:
+    """``LINKS`` on the success response of each creating operation, by operationId."""
+    def operation_id(method: str, path: str) -> str:
+        return str(doc["paths"][path][method.lower()]["operationId"])
+
+    for (method, path), links in LINKS.items():
+        responses = doc["paths"][path][method.lower()]["responses"]
+        success = min(status for status in responses if status.startswith("2"))
+        responses[success]["links"] = {
+            name: {"operationId": operation_id(target_method, target), "parameters": parameters}
+            for name, (target_method, target, parameters) in links.items()}
+
+
 def api_routes(app: FastAPI) -> Iterator[APIRoute]:
     """The app's API routes, with the prefixes of the routers that include them."""
     iter_route_contexts = getattr(routing, "iter_route_contexts", None)
@@ -340,6 +406,7 @@ def build(app: FastAPI) -> dict[str, Any]:
             for method in sorted(route.methods):
                 operation = doc["paths"][route.path_format][method.lower()]
                 document_operation(operation, route, method)
+    _link(doc)
     return doc
 
 
