@@ -326,6 +326,8 @@ def inferred_problems(route: APIRoute, method: str) -> set[int]:
             statuses.add(400)
         if dependant.path_params:
             statuses.add(404)
+        if any(not p.alias.endswith("Id") for p in dependant.path_params):
+            statuses.add(400)  # api.errors: only a malformed id is a 404
     return statuses
 
 
