@@ -137,7 +137,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/collections/{collectionId}/schema"):
         json_doc(ref("JsonSchema"), media_type=SCHEMA_JSON),
     ("GET", "/collections/{collectionId}/export"):
-        file_doc("application/geopackage+sqlite3", GEOJSON, "text/csv"),
+        Op({"application/geopackage+sqlite3": BINARY, GEOJSON: FEATURES, "text/csv": STRING}),
     ("GET", "/collections/{collectionId}/map.html"): Op({HTML: HTML_PAGE}),
     ("GET", "/tileMatrixSets"): json_doc(ref("TileMatrixSets")),
     ("GET", "/tileMatrixSets/{tileMatrixSetId}"): json_doc(ref("TileMatrixSet")),
