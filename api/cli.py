@@ -157,7 +157,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host, port = args.host or settings.host, args.port or settings.port
     _check_serving(host, port)
     uvicorn.run("web_map.app:create_app", factory=True, host=host, port=port,
-                workers=args.workers, log_level="info", proxy_headers=False)
+                workers=args.workers, log_level="info", proxy_headers=False,
+                http="api.http_protocol:ProblemHttpProtocol")
     return 0
 
 
