@@ -10,13 +10,15 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy.engine import URL
+from starlette.types import ASGIApp
 
 from api import errors, openapi
 from api.auth import routes as auth
-from api.body_limits import CityGisApi
+from api.body_limits import ProblemFor413
 from api.deps import bounded_query
 from api.ogc import features, tiles, transactions
 from api.routes import audit, layers, places
+from api.security_headers import SecurityHeaders
 from gis_core import user_layers
 from gis_core.catalog import Catalog
 from gis_core.database import create_pool, database_url
@@ -26,6 +28,14 @@ from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
 from gis_core.versions import LayerVersions
 from layers import DOMAINS, load_catalog
+
+
+class CityGisApi(FastAPI):
+    """FastAPI with every 413 told as a problem document, and the security headers outermost,
+    so that even the answer to an unexpected error carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(ProblemFor413(super().build_middleware_stack()))
 
 
 def stale_tilesets(catalog: Catalog, layer_id: str) -> set[str]:

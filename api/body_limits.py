@@ -9,7 +9,6 @@ files (layer imports, rasters, report photos) declare a larger one with ``max_bo
 from __future__ import annotations
 
 import orjson
-from fastapi import FastAPI
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -64,10 +63,3 @@ class ProblemFor413:
                 await send(message)
 
         await self.app(scope, receive, send_problem)
-
-
-class CityGisApi(FastAPI):
-    """FastAPI with every 413 told as a problem document."""
-
-    def build_middleware_stack(self) -> ASGIApp:
-        return ProblemFor413(super().build_middleware_stack())

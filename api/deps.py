@@ -270,7 +270,7 @@ def feature_query(
     filter_text: Annotated[str | None, Query(
         alias="filter", max_length=MAX_FILTER_LENGTH,
         description="CQL2 filter, e.g. capacity > 500 AND S_DWITHIN(geom, POINT(139.43 35.745), "
-                    "800, meters)")] = None,
+                    "800, meters); the URL, percent-encoded, may have at most 64 KiB")] = None,
     filter_lang: Annotated[str, Query(alias="filter-lang")] = "cql2-text",
     filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
     as_of: Annotated[str | None, Query(

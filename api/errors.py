@@ -6,7 +6,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
+from asyncpg.exceptions import CharacterNotInRepertoireError, UntranslatableCharacterError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -132,6 +134,11 @@ EXCEPTION_PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
                                                headers=_etag(e.current)),
     VersionRequired: lambda e: PreconditionRequired(str(e), parameter="If-Match",
                                                     headers=_etag(e.current)),
+    # A text PostgreSQL cannot hold (NUL) that no model refused before the query.
+    UntranslatableCharacterError: lambda _: InvalidParameter(
+        "the body contains a character that cannot be stored (NUL)", parameter="body"),
+    CharacterNotInRepertoireError: lambda _: InvalidParameter(
+        "the body contains a character that cannot be stored", parameter="body"),
 }
 """Exceptions of gis_core and the problems they are answered with."""
 class Unprocessable(Problem):
@@ -161,9 +168,16 @@ def domain_problem(exc: DomainError) -> Problem:
     return problem
 
 
+def instance(request: Request) -> str:
+    """The request's path as a URI reference (``instance``): the scope's is percent-decoded
+    (``request.url`` even drops its tabs and newlines), and a path of other characters is not
+    a URI."""
+    return quote(request.scope["path"], safe="/:@!$&'()*+,;=")
+
+
 def problem_response(problem: Problem, request: Request) -> JSONResponse:
     return JSONResponse(
-        problem.body(request.url.path), status_code=problem.status,
+        problem.body(instance(request)), status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers,
     )
 

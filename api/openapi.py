@@ -105,6 +105,7 @@ EDIT = (400, 409, 413, 415)  # a feature body: invalid, a unique value taken, to
 VERSIONED = (412, 428)  # If-Match
 BOOKING, ROOM, ROUND = ref("Booking"), ref("Room"), ref("LotteryRound")
 TILE = file_doc("application/vnd.mapbox-vector-tile")
+DATE_TIME = {"type": "string", "format": "date-time"}
 
 OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/"): ogc_doc(ref("LandingPage")),
@@ -136,7 +137,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/collections/{collectionId}/schema"):
         json_doc(ref("JsonSchema"), media_type=SCHEMA_JSON),
     ("GET", "/collections/{collectionId}/export"):
-        file_doc("application/geopackage+sqlite3", GEOJSON, "text/csv"),
+        Op({"application/geopackage+sqlite3": BINARY, GEOJSON: FEATURES, "text/csv": STRING}),
     ("GET", "/collections/{collectionId}/map.html"): Op({HTML: HTML_PAGE}),
     ("GET", "/tileMatrixSets"): json_doc(ref("TileMatrixSets")),
     ("GET", "/tileMatrixSets/{tileMatrixSetId}"): json_doc(ref("TileMatrixSet")),
@@ -153,7 +154,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/places/at"): json_doc(obj("lon", "lat", "inside_city", "nearest_facilities",
                                         "nearest_shelters", "hazards")),
     ("GET", "/search"): json_doc(listing("results", query=STRING)),
-    ("POST", "/auth/login"): json_doc(ref("Identity"), 429),
+    ("POST", "/auth/login"): json_doc(ref("Identity"), 401, 429),  # 401: wrong password
     ("POST", "/auth/logout"): empty(),  # 204
     ("GET", "/auth/me"): json_doc(ref("Identity")),
     ("GET", "/emergency"): json_doc(obj("active", active={"type": "boolean"})),
@@ -162,8 +163,8 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         {MULTIPART: obj("lon", "lat", "category", lon=NUMBER, lat=NUMBER, category=STRING,
                         note=STRING, photo=BINARY)}),
     ("GET", "/reports"): json_doc(listing("reports")),
-    ("PATCH", "/reports/{report_id}"): json_doc(obj("id", id=INTEGER), 409),
-    ("GET", "/reports/{report_id}/photo"): file_doc("image/jpeg"),
+    ("PATCH", "/reports/{reportId}"): json_doc(obj("id", id=INTEGER), 409),
+    ("GET", "/reports/{reportId}/photo"): file_doc("image/jpeg"),
     ("POST", "/layers"): json_doc(obj("id", "table", id=STRING, table=STRING), 409),
     ("DELETE", "/layers/{layerId}"): empty(409),
     ("POST", "/layers/import"): Op({JSON: obj("id", id=STRING), NDJSON: STRING},
@@ -185,36 +186,38 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("PATCH", "/shelters/{shelterId}"): json_doc(obj("id", id=INTEGER), 409),
     ("GET", "/shelters/events"): Op({"text/event-stream": STRING}),
     ("GET", "/evacuation/route"): json_doc(FEATURE, 422, media_type=GEOJSON),
-    ("GET", "/evacuation/isochrones"): json_doc(FEATURES, media_type=GEOJSON),
+    ("GET", "/evacuation/isochrones"): json_doc(FEATURES, 404, media_type=GEOJSON),  # shelter
     ("GET", "/exposure"): Op({JSON: obj("totals", "chome"), "text/csv": STRING,
-                              "application/geopackage+sqlite3": BINARY}),
+                              "application/geopackage+sqlite3": BINARY},
+                             (403,)),  # by=shelter is for disaster officers
     ("GET", "/exposure/map.html"): Op({HTML: HTML_PAGE}),
     ("GET", "/facilities/availability"): Op({JSON: listing("rooms", start={}, end={},
                                                            numberMatched=INTEGER),
                                              GEOJSON: FEATURES}, (422,)),
     ("GET", "/rooms"): json_doc(listing("rooms", ROOM)),
-    ("POST", "/rooms"): json_doc(ROOM, 409, 422),
+    ("POST", "/rooms"): json_doc(ROOM, 404, 409, 422),  # 404: facility_id names none
     ("GET", "/rooms/{roomId}"): json_doc(ROOM),
     ("PATCH", "/rooms/{roomId}"): json_doc(ROOM, 409, 422),
     ("DELETE", "/rooms/{roomId}"): json_doc(ANY_OBJECT),
     ("GET", "/rooms/{roomId}/calendar"): json_doc(listing("days"), 422),
     ("POST", "/rooms/{roomId}/closures"): json_doc(ROOM, 409),
     ("DELETE", "/rooms/{roomId}/closures/{day}"): json_doc(ROOM),
-    ("GET", "/rooms/{roomId}/bookings"): json_doc(listing("bookings", BOOKING,
-                                                          room_id=INTEGER)),
+    ("GET", "/rooms/{roomId}/bookings"): json_doc(listing(  # the room's id once, not per item
+        "bookings", obj("id", "status", "start", "end", id=INTEGER, status=STRING,
+                        start=DATE_TIME, end=DATE_TIME), room_id=INTEGER)),
     ("GET", "/staff/rooms"): json_doc(listing("rooms", ROOM)),
     ("GET", "/staff/bookings"): json_doc(listing("bookings", BOOKING, day=STRING)),
     ("GET", "/staff/citizens/pending"): json_doc(listing("citizens")),
     ("POST", "/citizens/{userId}/verify"): json_doc(ref("Profile")),
     ("POST", "/facilities/{facilityId}/suspensions"): json_doc(obj("id", id=INTEGER), 422),
     ("POST", "/suspensions/{suspensionId}/lift"): json_doc(obj("id", id=INTEGER)),
-    ("POST", "/bookings"): json_doc(BOOKING, 409, 422),
+    ("POST", "/bookings"): json_doc(BOOKING, 404, 409, 422),  # 404: room_id names none
     ("GET", "/bookings/{bookingId}"): json_doc(BOOKING),
     ("PATCH", "/bookings/{bookingId}"): json_doc(BOOKING, 409, 422),
     ("POST", "/bookings/{bookingId}/cancel"): json_doc(BOOKING, 409, 422),
     ("POST", "/bookings/{bookingId}/confirm"): json_doc(BOOKING, 409),
     ("GET", "/me/bookings"): json_doc(listing("bookings", BOOKING)),
-    ("POST", "/waitlist"): json_doc(obj("id", id=INTEGER), 409, 422),
+    ("POST", "/waitlist"): json_doc(obj("id", id=INTEGER), 404, 409, 422),
     ("GET", "/me/waitlist"): json_doc(listing("entries")),
     ("DELETE", "/waitlist/{entryId}"): json_doc(obj("id", id=INTEGER)),
     ("GET", "/me/profile"): json_doc(ref("Profile")),
@@ -238,8 +241,61 @@ PROPERTY_FILTERS = {
                    "checked against the property's type",
     "schema": {"type": "object", "additionalProperties": {"type": "string"}},
 }
-EXTRA_PARAMETERS = {("GET", "/collections/{collectionId}/items"): [PROPERTY_FILTERS]}
-"""Parameters a route reads by name from the query string (they depend on the collection)."""
+IF_MATCH = {
+    "name": "If-Match", "in": "header", "required": False, "schema": STRING,
+    "description": "The ETag of the version you read (`\"v3\"`); without it a change is "
+                   "refused (428) unless the feature is unchanged since you could know it",
+}
+FEATURE_PATH = "/collections/{collectionId}/items/{featureId}"
+EXTRA_PARAMETERS = {
+    ("GET", "/collections/{collectionId}/items"): [PROPERTY_FILTERS],
+    **{(method, FEATURE_PATH): [IF_MATCH] for method in ("PUT", "PATCH", "DELETE")},
+    ("POST", f"{FEATURE_PATH}/revert"): [IF_MATCH],
+}
+"""Parameters a route reads by name (the filters depend on the collection)."""
+
+BODY_ID = "$response.body#/id"
+FEATURE_LINK = {"collectionId": "$request.path.collectionId", "featureId": BODY_ID}
+VERSIONED_LINK = {**FEATURE_LINK, "header.If-Match": "$response.header.ETag"}
+LINKS: dict[tuple[str, str], dict[str, tuple[str, str, dict[str, str]]]] = {
+    ("POST", "/collections/{collectionId}/items"): {
+        "GetFeature": ("GET", FEATURE_PATH, FEATURE_LINK),
+        "ReplaceFeature": ("PUT", FEATURE_PATH, VERSIONED_LINK),
+        "PatchFeature": ("PATCH", FEATURE_PATH, VERSIONED_LINK),
+        "DeleteFeature": ("DELETE", FEATURE_PATH, VERSIONED_LINK),
+        "FeatureVersions": ("GET", f"{FEATURE_PATH}/versions", FEATURE_LINK),
+    },
+    ("POST", "/bookings"): {
+        "GetBooking": ("GET", "/bookings/{bookingId}", {"bookingId": BODY_ID}),
+        "ChangeBooking": ("PATCH", "/bookings/{bookingId}", {"bookingId": BODY_ID}),
+        "CancelBooking": ("POST", "/bookings/{bookingId}/cancel", {"bookingId": BODY_ID}),
+        "ConfirmBooking": ("POST", "/bookings/{bookingId}/confirm", {"bookingId": BODY_ID}),
+    },
+    ("POST", "/rooms"): {
+        "GetRoom": ("GET", "/rooms/{roomId}", {"roomId": BODY_ID}),
+        "ChangeRoom": ("PATCH", "/rooms/{roomId}", {"roomId": BODY_ID}),
+        "RoomCalendar": ("GET", "/rooms/{roomId}/calendar", {"roomId": BODY_ID}),
+        "CloseRoom": ("POST", "/rooms/{roomId}/closures", {"roomId": BODY_ID}),
+        "RoomBookings": ("GET", "/rooms/{roomId}/bookings", {"roomId": BODY_ID}),
+        "DeleteRoom": ("DELETE", "/rooms/{roomId}", {"roomId": BODY_ID}),
+    },
+    ("POST", "/lottery/rounds"): {
+        "GetRound": ("GET", "/lottery/rounds/{roundId}", {"roundId": BODY_ID}),
+        "RoundSlots": ("GET", "/lottery/rounds/{roundId}/slots", {"roundId": BODY_ID}),
+        "EnterRound": ("POST", "/lottery/rounds/{roundId}/entries", {"roundId": BODY_ID}),
+        "DrawRound": ("POST", "/lottery/rounds/{roundId}/draw", {"roundId": BODY_ID}),
+        "RevealRound": ("POST", "/lottery/rounds/{roundId}/reveal", {"roundId": BODY_ID}),
+        "RoundResults": ("GET", "/lottery/rounds/{roundId}/results", {"roundId": BODY_ID}),
+    },
+    ("POST", "/waitlist"): {
+        "LeaveWaitlist": ("DELETE", "/waitlist/{entryId}", {"entryId": BODY_ID}),
+    },
+    ("POST", "/layers"): {
+        "DeleteLayer": ("DELETE", "/layers/{layerId}", {"layerId": BODY_ID}),
+    },
+}
+"""OpenAPI links from what an operation creates to the operations on it (stateful clients
+and tests/api/test_fuzz.py follow them): name → (method, path, parameters)."""
 
 
 def _dependants(dependant: Dependant) -> Iterator[Dependant]:
@@ -270,6 +326,8 @@ def inferred_problems(route: APIRoute, method: str) -> set[int]:
             statuses.add(400)
         if dependant.path_params:
             statuses.add(404)
+        if any(not p.alias.endswith("Id") for p in dependant.path_params):
+            statuses.add(400)  # api.errors: only a malformed id is a 404
     return statuses
 
 
@@ -317,6 +375,19 @@ def _components(doc: dict[str, Any]) -> None:
     }
 
 
+def _link(doc: dict[str, Any]) -> None:
+    """``LINKS`` on the success response of each creating operation, by operationId."""
+    def operation_id(method: str, path: str) -> str:
+        return str(doc["paths"][path][method.lower()]["operationId"])
+
+    for (method, path), links in LINKS.items():
+        responses = doc["paths"][path][method.lower()]["responses"]
+        success = min(status for status in responses if status.startswith("2"))
+        responses[success]["links"] = {
+            name: {"operationId": operation_id(target_method, target), "parameters": parameters}
+            for name, (target_method, target, parameters) in links.items()}
+
+
 def api_routes(app: FastAPI) -> Iterator[APIRoute]:
     """The app's API routes, with the prefixes of the routers that include them."""
     iter_route_contexts = getattr(routing, "iter_route_contexts", None)
@@ -337,6 +408,7 @@ def build(app: FastAPI) -> dict[str, Any]:
             for method in sorted(route.methods):
                 operation = doc["paths"][route.path_format][method.lower()]
                 document_operation(operation, route, method)
+    _link(doc)
     return doc
 
 

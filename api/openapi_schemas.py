@@ -42,8 +42,9 @@ def listing(member: str, item: Schema | None = None, **more: Schema) -> Schema:
     return obj(member, *more, **{member: array(item or ANY_OBJECT)}, **more)
 
 
-LINK = obj("href", "rel", href={"type": "string", "format": "uri-reference"}, rel=STRING,
-           type=STRING, title=STRING)
+LINK = obj("href", "rel", rel=STRING, type=STRING, title=STRING, templated=BOOLEAN, href={
+    "type": "string", "description": "a URI reference, or a URI template when `templated`",
+    "anyOf": [{"format": "uri-reference"}, {"format": "uri-template"}]})
 LINKS = array(ref("Link"))
 GEOMETRY = nullable(obj("type", type=STRING, coordinates={"type": "array"},
                         geometries={"type": "array"}))

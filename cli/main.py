@@ -147,7 +147,8 @@ def cmd_export_map(args: argparse.Namespace) -> int:
     async def export() -> str:
         conn = await connect(database_url())
         try:
-            return await export_document(conn, catalog, [catalog.get(n) for n in args.layers])
+            document = await export_document(conn, catalog, [catalog.get(n) for n in args.layers])
+            return document.html
         finally:
             await conn.close()
 
@@ -163,7 +164,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host, port = args.host or settings.host, args.port or settings.port
     _check_serving(host, port)
     uvicorn.run("web_map.app:create_app", factory=True, host=host, port=port,
-                workers=args.workers, log_level="info", proxy_headers=False)
+                workers=args.workers, log_level="info", proxy_headers=False,
+                http="api.http_protocol:ProblemHttpProtocol")
     return 0
 
 

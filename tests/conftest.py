@@ -90,6 +90,7 @@ class LiveServer:
 
         import uvicorn
 
+        from api.http_protocol import ProblemHttpProtocol
         from web_map.app import create_app
 
         self.app = app or create_app(settings, url=url)
@@ -97,7 +98,7 @@ class LiveServer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on")
+                                lifespan="on", http=ProblemHttpProtocol)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

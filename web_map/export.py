@@ -7,28 +7,21 @@ basemap. Used by ``citygis export-map`` and ``/collections/{id}/map.html``.
 
 from __future__ import annotations
 
-import base64
-import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import asyncpg
 import folium
 import orjson
 import shapely
 import shapely.geometry
-from branca.element import Element, MacroElement
-from jinja2 import Template
 
-from gis_core.catalog import Catalog, Layer
+from gis_core.catalog import Catalog, Field, Layer
 from gis_core.crs import CRS84_URI, parse_crs
 from gis_core.features import FeatureQuery, fetch_items
-from gis_core.settings import PROJECT_ROOT
+from web_map.map_document import MapDocument, OfflineMap, displayed, html_text, map_document
 
-LEAFLET_DIST = PROJECT_ROOT / "node_modules" / "leaflet" / "dist"
 BASE_LAYERS = ("water_areas", "chome_areas", "rivers", "roads", "city_boundary")
 EXPORT_LIMIT = 20_000
 STYLE_BY_LAYER: dict[str, dict[str, Any]] = {
@@ -44,10 +37,6 @@ HIGHLIGHT_COLOURS = ("#b3261e", "#1f5fa8", "#2e7d32", "#6a1b9a", "#b35c00")
 def highlight(index: int) -> dict[str, Any]:
     colour = HIGHLIGHT_COLOURS[index % len(HIGHLIGHT_COLOURS)]
     return {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.35}
-
-
-class AssetsMissing(FileNotFoundError):
-    """Leaflet's files are not installed (run ``make``, which runs ``npm ci``)."""
 
 
 @dataclass(frozen=True)
@@ -73,48 +62,8 @@ async def collect(conn: asyncpg.Connection, catalog: Catalog,
     return result
 
 
-def _inline_leaflet() -> tuple[str, str]:
-    script, style = LEAFLET_DIST / "leaflet.js", LEAFLET_DIST / "leaflet.css"
-    if not script.is_file() or not style.is_file():
-        raise AssetsMissing(f"{LEAFLET_DIST} is missing: run make (npm ci) first")
-
-    def data_uri(match: re.Match[str]) -> str:
-        image = LEAFLET_DIST / match.group(1)
-        encoded = base64.b64encode(image.read_bytes()).decode()
-        return f"url(data:image/png;base64,{encoded})"
-
-    css = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, style.read_text())
-    return script.read_text(), css
-
-
-class Attribution(MacroElement):
-    """The sources and licenses of the layers, in Leaflet's attribution control."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_json }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "Attribution"
-        self.text_json = orjson.dumps(text).decode().replace("</", "<\\/")
-
-
-class OfflineMap(folium.Map):
-    """A folium map with no CDN assets: Leaflet is inlined by ``render_document``."""
-
-    default_js: ClassVar[list[tuple[str, str]]] = []
-    default_css: ClassVar[list[tuple[str, str]]] = []
-
-
-def _tooltip(layer: Layer) -> folium.GeoJsonTooltip | None:
-    fields = [f for f in layer.fields if f.type == "string"][:3]
-    if not fields:
-        return None
-    return folium.GeoJsonTooltip(fields=[f.name for f in fields],
-                                 aliases=[f.title_ja for f in fields])
+def _shown_fields(layer: Layer) -> list[Field]:
+    return [f for f in layer.fields if f.type == "string"][:3]
 
 
 def _add_layer(fmap: folium.Map, item: MapLayer) -> None:
@@ -122,12 +71,16 @@ def _add_layer(fmap: folium.Map, item: MapLayer) -> None:
              else STYLE_BY_LAYER.get(item.layer.id, highlight(0)))
     if not item.collection["features"]:
         return
+    fields = _shown_fields(item.layer) if item.highlight is not None else []
     point_layer = item.layer.geometry_type in ("Point", "MultiPoint")
     folium.GeoJson(
-        item.collection, name=item.layer.title_ja,
+        displayed(item.collection["features"], [f.name for f in fields]),
+        name=html_text(item.layer.title_ja),
         style_function=lambda _feature, s=style: s,
         marker=folium.CircleMarker(radius=6, **style) if point_layer else None,
-        tooltip=_tooltip(item.layer) if item.highlight is not None else None,
+        tooltip=folium.GeoJsonTooltip(fields=[f.name for f in fields],
+                                      aliases=[html_text(f.title_ja) for f in fields])
+        if fields else None,
     ).add_to(fmap)
 
 
@@ -140,7 +93,7 @@ def _bounds(items: Sequence[MapLayer]) -> list[list[float]] | None:
     return [[south, west], [north, east]]
 
 
-def render_document(items: Sequence[MapLayer], title: str, attribution: str) -> str:
+def render_document(items: Sequence[MapLayer], title: str, attribution: str) -> MapDocument:
     fmap = OfflineMap(tiles=None, control_scale=True, height="100%")
     for item in items:
         _add_layer(fmap, item)
@@ -148,31 +101,7 @@ def render_document(items: Sequence[MapLayer], title: str, attribution: str) -> 
     if bounds:
         fmap.fit_bounds(bounds)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    script, css = _inline_leaflet()
-    root = fmap.get_root()
-    root.header.add_child(Element(f"<style>{css}</style>"), index=0)
-    root.header.add_child(Element(f"<script>{script}</script>"), index=0)
-    Attribution(attribution).add_to(fmap)
-    return _accessible(root.render(), title)
-
-
-def _accessible(document: str, title: str) -> str:
-    """lang, title, a heading and a main landmark around the map (JIS X 8341-3 / WCAG)."""
-    safe = html.escape(title)
-    document = document.replace("<html>", '<html lang="ja">', 1)
-    document = re.sub(r'<meta name="viewport"[^>]*>',
-                      '<meta name="viewport" content="width=device-width, initial-scale=1">',
-                      document)
-    document = document.replace("<head>", f"<head>\n<title>{safe}</title>", 1)
-    heading = (f'<header style="padding:4px 12px;font-family:sans-serif;height:2.5rem"><h1 '
-               f'style="font-size:1.2rem;margin:4px 0">{safe}</h1></header>\n'
-               '<main style="position:absolute;top:3rem;bottom:0;left:0;right:0">')
-    document = re.sub(r"<body>\s*", f"<body>\n{heading}\n", document, count=1)
-    return document.replace("</body>", "</main>\n</body>", 1)
-
-
-def write(path: Path, document: str) -> None:
-    path.write_text(document, encoding="utf-8")
+    return map_document(fmap, title, attribution)
 
 
 async def attribution(conn: asyncpg.Connection, layer_ids: Sequence[str]) -> str:
@@ -184,7 +113,7 @@ async def attribution(conn: asyncpg.Connection, layer_ids: Sequence[str]) -> str
 
 
 async def export_document(conn: asyncpg.Connection, catalog: Catalog,
-                          layers: Sequence[Layer]) -> str:
+                          layers: Sequence[Layer]) -> MapDocument:
     items = await collect(conn, catalog, layers)
     title = "・".join(layer.title_ja for layer in layers) + " — 東大和市"
     return render_document(items, title, await attribution(conn, [i.layer.id for i in items]))

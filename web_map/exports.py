@@ -13,10 +13,15 @@ from api.auth.service import Identity
 from api.deps import CatalogDep, LayerDep, PoolDep, reject_unknown_parameters
 from api.errors import Problem
 from api.routes.disaster import officer
-from web_map.export import AssetsMissing, export_document
+from web_map.export import export_document
+from web_map.map_document import AssetsMissing, MapDocument
 from web_map.situation_map import situation_map
 
 router = APIRouter(tags=["Maps"])
+
+
+def map_response(document: MapDocument) -> HTMLResponse:
+    return HTMLResponse(document.html, headers={"Content-Security-Policy": document.policy})
 
 
 @router.get("/collections/{collectionId}/map.html", response_class=HTMLResponse,
@@ -27,7 +32,7 @@ async def layer_map(layer: LayerDep, catalog: CatalogDep, pool: PoolDep) -> HTML
             document = await export_document(conn, catalog, [layer])
     except AssetsMissing as exc:
         raise Problem(str(exc), status=503) from exc
-    return HTMLResponse(document)
+    return map_response(document)
 
 
 @router.get("/exposure/map.html", response_class=HTMLResponse,
@@ -41,4 +46,4 @@ async def exposure_map(request: Request, pool: PoolDep,
     except AssetsMissing as exc:
         raise Problem(str(exc), status=503) from exc
     await audit.record(request, "read", "exposure:map", {})
-    return HTMLResponse(document)
+    return map_response(document)

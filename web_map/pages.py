@@ -13,8 +13,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2.utils import htmlsafe_json_dumps
 
 from api.ogc import features
+from api.security_headers import content_security_policy
 from gis_core.settings import PROJECT_ROOT, Settings
 
 HERE = Path(__file__).resolve().parent
@@ -25,6 +27,11 @@ VENDOR = {  # URL path under /vendor/ → folder of an npm package, and a file i
     "terra-draw-maplibre-gl-adapter": (NODE_MODULES / "terra-draw-maplibre-gl-adapter" / "dist",
                                        "terra-draw-maplibre-gl-adapter.module.js"),
 }
+# The editor's modules import these packages by name; terra-draw's adapter does too, so the
+# page needs an import map. Browsers read import maps inline only: its hash allows it.
+IMPORT_MAP = htmlsafe_json_dumps({"imports": {
+    name: f"/vendor/{name}/{needed}" for name, (_folder, needed) in VENDOR.items()}})
+IMPORT_MAP_POLICY = content_security_policy(scripts=[IMPORT_MAP])
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 

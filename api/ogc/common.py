@@ -9,13 +9,20 @@ import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from api.errors import NotAcceptable
+from api.security_headers import content_security_policy
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES)
+# Inline, allowed by its hash: the API's pages need no static files, so the API runs alone too.
+OGC_CSS = Markup((TEMPLATES / "ogc.css").read_text(encoding="utf-8"))
+templates.env.globals["ogc_css"] = OGC_CSS
+HTML_POLICY = content_security_policy(styles=[OGC_CSS])
 
 
 def base_url(request: Request) -> str:
@@ -57,7 +64,8 @@ def json_response(content: Any, media_type: str = JSON, headers: dict[str, str] 
 
 
 def html_response(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
-    return templates.TemplateResponse(request, template, context)
+    return templates.TemplateResponse(request, template, context,
+                                      headers={"Content-Security-Policy": HTML_POLICY})
 
 
 def render(request: Request, template: str, content: dict[str, Any],

@@ -30,7 +30,7 @@ from layers.disaster.catalog import NOTE_LENGTH
 
 router = APIRouter(tags=["Emergency"])
 Officer = Annotated[Identity, Depends(holding(Role.DISASTER_OFFICER))]
-ReportId = Annotated[int, Path(ge=1, le=INT8)]
+ReportId = Annotated[int, Path(alias="reportId", ge=1, le=INT8)]
 
 
 class TooManyReports(Problem):
@@ -189,7 +189,7 @@ async def list_reports(
     return json_response({"reports": found})
 
 
-@router.patch("/reports/{report_id}", summary="Triage a report (officer)")
+@router.patch("/reports/{reportId}", summary="Triage a report (officer)")
 async def triage_report(request: Request, officer: Officer, report_id: ReportId,
                         triage: Annotated[Triage, Body()]) -> Response:
     async with request.app.state.pool.acquire() as conn, conn.transaction():
@@ -202,18 +202,18 @@ async def triage_report(request: Request, officer: Officer, report_id: ReportId,
             raise InvalidParameter("no such report to be a duplicate of",
                                    parameter="duplicate_of") from None
         if not found:
-            raise NotFound(f"no report {report_id}", parameter="report_id")
+            raise NotFound(f"no report {report_id}", parameter="reportId")
         await audit.record(request, "triage", f"crowd_report:{report_id}",
                            triage.model_dump(), conn=conn)
     return Response(status_code=204)
 
 
-@router.get("/reports/{report_id}/photo", summary="A report's photo (officer)")
+@router.get("/reports/{reportId}/photo", summary="A report's photo (officer)")
 async def report_photo(request: Request, officer: Officer, report_id: ReportId) -> Response:
     async with request.app.state.pool.acquire() as conn:
         name = await reports.photo_of(conn, report_id)
         if name is None:
-            raise NotFound(f"report {report_id} has no photo", parameter="report_id")
+            raise NotFound(f"report {report_id} has no photo", parameter="reportId")
         await audit.record(request, "read", f"crowd_report:{report_id}:photo", conn=conn)
     folder = request.app.state.settings.var_dir / "uploads" / "reports"
     return FileResponse(folder / name, media_type="image/jpeg",

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from api import audit
 from api.deps import reject_unknown_parameters
+from api.errors import InvalidParameter
 from api.ogc.common import json_response
 from api.routes.booking_deps import (
     INT4,
@@ -113,6 +114,8 @@ async def room_bookings(
     reject_unknown_parameters(request, frozenset({"start", "end"}))
     since = instant(start, "start") or utcnow()
     until = instant(end, "end") or since + timedelta(days=31)
+    if until < since:  # PostgreSQL refuses such a range (a 500 the fuzz found)
+        raise InvalidParameter("end must not be before start", parameter="end")
 
     async def run(conn: Any) -> list[dict[str, Any]]:
         rows = await room_admin.room_bookings(conn, room_id, since, until)

@@ -35,7 +35,7 @@ from api.auth.identity import holding
 from api.auth.service import Identity
 from api.body_limits import IMPORT_LIMIT
 from api.deps import LayerDep, PoolDep
-from api.errors import InvalidParameter, NotFound, Problem, internal_error
+from api.errors import InvalidParameter, NotFound, Problem, instance, internal_error
 from api.ogc.common import json_response
 from gis_core import fileio, user_layers
 from gis_core.access import Role
@@ -243,10 +243,10 @@ async def _streamed(request: Request, pool: asyncpg.Pool, planner: Identity,
             outcome.update({"stage": "done", "status": done.status_code,
                             **orjson.loads(done.body)})
         except Problem as problem:
-            outcome.update({"stage": "failed", **problem.body(request.url.path)})
+            outcome.update({"stage": "failed", **problem.body(instance(request))})
         except Exception:  # the 200 is sent: the app's handler cannot answer for it any more
             log.exception("import stream failed on %s", request.url.path)
-            outcome.update({"stage": "failed", **internal_error().body(request.url.path)})
+            outcome.update({"stage": "failed", **internal_error().body(instance(request))})
         finally:
             await lines.put(None)
 

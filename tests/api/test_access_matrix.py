@@ -239,10 +239,10 @@ CASES: dict[tuple[str, str], list[Case]] = {
     # Outside emergency mode only signed-in callers may report; this body is invalid (400).
     ("POST", "/reports"): [Case("/reports", signed_in(400))],
     ("GET", "/reports"): [Case("/reports", only("disaster_officer"))],
-    ("PATCH", "/reports/{report_id}"): [Case("/reports/999999",
+    ("PATCH", "/reports/{reportId}"): [Case("/reports/999999",
                                              only("disaster_officer", status=404),
                                              {"status": "resolved"})],
-    ("GET", "/reports/{report_id}/photo"): [Case("/reports/999999/photo",
+    ("GET", "/reports/{reportId}/photo"): [Case("/reports/999999/photo",
                                                  only("disaster_officer", status=404))],
     ("GET", "/editor"): [Case("/editor", {**everyone(200), "anonymous": 303})],
     **DISASTER_CASES,

@@ -3,12 +3,16 @@ that names the offending parameter, and random query strings never cause a 5xx."
 
 from __future__ import annotations
 
+import http.client
+import json
 from urllib.parse import quote
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.conftest import LiveServer
 
 PROBLEM = "application/problem+json"
 ITEMS = "/collections/shelters/items"
@@ -103,6 +107,27 @@ def test_bad_request_is_a_problem_naming_the_parameter(
     assert response.status_code == status, response.text[:300]
     body = assert_problem(response)
     assert body["invalid-params"][0]["name"] == parameter
+
+
+def test_instance_is_the_path_as_a_uri_reference(http: httpx.Client) -> None:
+    """Found by the fuzz: the decoded path (spaces, 漢字, control characters) is not a URI."""
+    path = f"/collections/{quote('避難 所', safe='')}%0A%25"
+    body = assert_problem(http.get(path))
+    assert body["instance"] == path
+
+
+def test_a_request_line_too_long_to_parse_is_a_problem_too(live_server: LiveServer) -> None:
+    """Found by the fuzz: httptools cannot parse a request target over 64 KiB, so the app never
+    sees it; uvicorn answered in plain text."""
+    connection = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=10)
+    try:
+        connection.request("GET", f"{ITEMS}?filter={'%E9%81%BF' * 8000}")
+        response = connection.getresponse()
+        assert response.status == 400
+        assert response.getheader("content-type") == PROBLEM
+        assert json.loads(response.read())["status"] == 400
+    finally:
+        connection.close()
 
 
 def test_valid_edge_values_still_answer(http: httpx.Client) -> None:

@@ -82,6 +82,8 @@ def test_define_a_layer_then_edit_it(server) -> None:
         assert tile.status_code == 200
         bad = http.post("/layers", json={**spec, "id": "x; DROP TABLE road"})
         assert bad.status_code == 400 and bad.json()["invalid-params"][0]["name"] == "id"
+        nul = http.post("/layers", json={**spec, "id": "nul_layer", "title_ja": "掲示\x00板"})
+        assert nul.status_code == 400, nul.text  # found by the fuzz: was a 500
 
 
 def test_import_geojson_infers_fields(server, tmp_path: Path) -> None:

@@ -114,7 +114,8 @@ def test_422_only_where_it_is_really_sent(doc: dict[str, Any]) -> None:
     ("GET", "/audit", {"401", "403"}),
     ("PUT", "/emergency", {"400", "401", "403"}),
     ("POST", "/bookings", {"400", "401", "403", "409"}),
-    ("POST", "/auth/login", {"400", "429"}),
+    ("POST", "/auth/login", {"400", "401", "429"}),
+    ("GET", "/evacuation/isochrones", {"400", "404"}),
     ("POST", "/reports", {"413", "429"}),
     ("PUT", "/collections/{collectionId}/items/{featureId}", {"412", "413", "415", "428"}),
     ("GET", "/collections/{collectionId}/items", {"400", "404", "406"}),
@@ -286,3 +287,20 @@ def test_a_feature_matches_the_feature_schema(http: httpx.Client, doc: dict[str,
     validator = response_schema(doc, "/collections/{collectionId}/items/{featureId}", "200",
                                 "application/geo+json")
     assert [e.message for e in validator.iter_errors(body)] == []
+
+
+def test_links_lead_from_what_is_created_to_the_operations_on_it(doc: dict[str, Any]) -> None:
+    """For stateful clients (and tests/api/test_fuzz.py): each link names a real operation and
+    fills every path parameter it has."""
+    by_id = {op["operationId"]: op for _, _, op in operations(doc)}
+    linked = 0
+    for method, path, operation in operations(doc):
+        for response in operation["responses"].values():
+            for link in response.get("links", {}).values():
+                target = by_id[link["operationId"]]
+                wanted = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+                assert wanted <= link["parameters"].keys(), (method, path, link)
+                linked += 1
+    assert linked >= 20
+    put = parameters(doc, "/collections/{collectionId}/items/{featureId}", "put")
+    assert put["If-Match"]["in"] == "header"

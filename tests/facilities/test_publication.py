@@ -118,6 +118,10 @@ def test_holders_never_reach_other_citizens(live: LiveServer, db: DB) -> None:
                             params={"start": slot.start.isoformat(),
                                     "end": slot.end.isoformat()}).json()["bookings"]
         one = client.get(f"/bookings/{made['id']}").json()
+        backwards = client.get(f"/rooms/{room_id}/bookings",  # found by the fuzz: was a 500
+                               params={"start": slot.end.isoformat(),
+                                       "end": slot.start.isoformat()})
+        assert_problem(backwards, 400, "end")
     assert [b["display_name"] for b in listed] == [SECRET_NAME]
     assert one["holder_user_id"] == holder.user_id
     audited = db(lambda conn: conn.fetch(

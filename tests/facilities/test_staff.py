@@ -68,6 +68,9 @@ def test_staff_create_and_change_a_room(live: LiveServer, staff: Person, citizen
         never = {**NEW_ROOM, "name": "遅すぎ", "units": [
             {"label": "夜", "starts": "17:00", "ends": "18:00"}]}
         assert_problem(client.post("/rooms", json=never), 422, "units")
+        backwards = client.patch(f"/rooms/{room['id']}", json={  # found by the fuzz: was a 500
+            "hours": [{"weekday": 1, "opens": "17:00", "closes": "09:00"}]})
+        assert backwards.status_code == 400, backwards.text
         kept = client.get(f"/rooms/{room['id']}").json()  # the refused change left it as it was
         assert (kept["fee_yen"], len(kept["units"])) == (300, 8)
     body = changed.json()

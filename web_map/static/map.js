@@ -29,8 +29,11 @@ function cityBounds(collections) {
   return bbox ? [[bbox[0], bbox[1]], [bbox[2], bbox[3]]] : [[139.39, 35.73], [139.45, 35.77]];
 }
 
+/** MapLibre shows its attribution as HTML; a layer's source is data, so it goes in as text. */
 function attribution(collections) {
-  return [...new Set(collections.map((c) => c.attribution).filter(Boolean))].join(' | ');
+  const text = document.createElement('span');
+  text.textContent = [...new Set(collections.map((c) => c.attribution).filter(Boolean))].join(' | ');
+  return text.innerHTML;
 }
 
 // --- the map --------------------------------------------------------------------------------
