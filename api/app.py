@@ -23,6 +23,7 @@ from gis_core import user_layers
 from gis_core.catalog import Catalog
 from gis_core.database import create_pool, database_url
 from gis_core.domain import Domain
+from gis_core.events import Listener
 from gis_core.migrate import check_current
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
@@ -67,14 +68,16 @@ def create_app(settings: Settings | None = None, url: URL | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(check_current, url)
-        app.state.pool = await create_pool(url, settings.db_pool_size)
-        await app.state.versions.start(app.state.pool)
+        # one more connection than requests get: the process's listening connection
+        app.state.pool = await create_pool(url, settings.db_pool_size + 1)
+        await app.state.listener.start(app.state.pool)
+        await app.state.versions.start(app.state.pool, app.state.listener)
         async with app.state.pool.acquire() as conn:
             await user_layers.refresh(app.state.catalog, conn)
         try:
             yield
         finally:
-            await app.state.versions.stop()
+            await app.state.listener.stop()
             await app.state.pool.close()
 
     app = CityGisApi(
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None,
     app.state.settings = settings
     app.state.domains = domains
     app.state.catalog = load_catalog(settings.extra_layer_modules)
+    app.state.listener = Listener()
     app.state.versions = LayerVersions()
     app.state.tile_cache = TileCache(settings.tile_cache_bytes)
     app.state.extents = {}

@@ -64,9 +64,6 @@ async def write(request: Request, work: Callable[[asyncpg.Connection], Awaitable
             if attempt == RETRIES:
                 raise
             log.info("retrying %s after a deadlock (attempt %d)", request.url.path, attempt)
-    notifier = getattr(request.app.state, "notifier", None)
-    if notifier is not None:
-        notifier.kick()
     return result
 
 

@@ -69,11 +69,10 @@ async def _housekeeping_loop(app: FastAPI) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The outbox sender, and (unless switched off) the housekeeping loop."""
     app.state.notifier = Notifier(app.state.pool, app.state.settings)
-    app.state.notifier.start()
+    await app.state.notifier.start(app.state.listener)
     loop = None
     if app.state.settings.housekeeping_interval_s > 0:
         loop = asyncio.get_running_loop().create_task(_housekeeping_loop(app))
-    app.state.notifier.kick()  # whatever waited while the server was down
     try:
         yield
     finally:

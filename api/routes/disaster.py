@@ -36,14 +36,14 @@ from gis_core import rasters
 from gis_core.access import Role
 from gis_core.events import Broadcaster
 from gis_core.tiles import TILE_MATRIX_SET_ID, TileKey, check_tile
-from layers.disaster import evacuation, exposure, hazards, operations, shelters
+from layers.disaster import emergency, evacuation, exposure, hazards, operations, shelters
 from layers.disaster.schemas import ShelterUpdate
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.shelter_events = Broadcaster(shelters.SHELTER_STATUS_CHANNEL)
-    await app.state.shelter_events.start(app.state.pool)
+    await app.state.shelter_events.start(app.state.listener)
     try:
         yield
     finally:
@@ -239,7 +239,6 @@ async def patch_shelter(request: Request, pool: PoolDep, user: OfficerDep,
         raise NotFound(str(exc), parameter="shelterId") from None
     except shelters.StatusConflict as exc:
         raise InvalidParameter(str(exc), parameter=exc.field) from None
-    _kick_notifier(request)
     return json_response(_plain(after))
 
 
@@ -249,15 +248,9 @@ async def _suspend_if_opened(request: Request, conn: Any, shelter_id: int,
     """In emergency mode a shelter that opens takes its facility's rooms out of booking."""
     if not operations.opened(before, after):
         return None
-    if not await request.app.state.emergency.active(request.app.state.pool):
-        return None
+    if not (await emergency.current(conn)).active:  # on this connection: a second one from
+        return None                                 # the pool could wait for ever under load
     return await operations.suspend_for_shelter(conn, shelter_id, user_id)
-
-
-def _kick_notifier(request: Request) -> None:
-    notifier = getattr(request.app.state, "notifier", None)
-    if notifier is not None:
-        notifier.kick()  # the holders' emails leave now, not at the next sweep
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

@@ -79,9 +79,6 @@ async def switch_emergency(request: Request, officer: Officer,
                                                "suspensions": [s["id"] for s in suspended]},
                            conn=conn)
     request.app.state.emergency.forget()
-    notifier = getattr(request.app.state, "notifier", None)
-    if notifier is not None:
-        notifier.kick()  # holders of suspended bookings are told now
     body = {**state.public(), "facilities_suspended": [s["facility_id"] for s in suspended]}
     return json_response(body)
 

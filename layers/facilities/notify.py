@@ -27,10 +27,12 @@ from typing import Any
 import asyncpg
 import orjson
 
+from gis_core.events import Listener
 from gis_core.settings import Settings
 from layers.facilities.rooms import JAPAN
 
 log = logging.getLogger(__name__)
+OUTBOX_CHANNEL = "notification_outbox"  # NOTIFYed by the outbox's trigger (migration 0015)
 MAX_ATTEMPTS = 8
 SIGNATURE = "\n\n東大和市 施設予約システム\n（このメールは送信専用です。返信はできません）\n"
 WEEKDAYS_JA = "月火水木金土日"
@@ -306,21 +308,30 @@ async def _send_next(conn: asyncpg.Connection, settings: Settings, sender: SmtpS
 
 
 class Notifier:
-    """Drains the outbox in the background of a server: at once when kicked (after a commit
-    that queued messages), and whenever housekeeping kicks it."""
+    """Drains the outbox in the background of a server: as soon as a transaction that queued
+    messages commits (the outbox's trigger NOTIFYs ``OUTBOX_CHANNEL``), and whenever
+    housekeeping kicks it for the retries."""
 
     def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
         self.pool, self.settings = pool, settings
         self._wanted = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._listener: Listener | None = None
 
-    def kick(self) -> None:
+    def kick(self, _payload: str | None = None) -> None:
+        """Send what waits: called on every commit that queued messages, and (with None)
+        after the listening connection came back, when such commits may have been missed."""
         self._wanted.set()
 
-    def start(self) -> None:
+    async def start(self, listener: Listener) -> None:
+        self._listener = listener
+        await listener.subscribe(OUTBOX_CHANNEL, self.kick)
         self._task = asyncio.get_running_loop().create_task(self._run())
+        self.kick()  # whatever waited while the server was down
 
     async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.unsubscribe(OUTBOX_CHANNEL, self.kick)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

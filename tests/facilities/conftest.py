@@ -3,6 +3,7 @@ sample rooms), a real SMTP server on loopback, and the app serving both."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -10,10 +11,12 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import URL
 
+from gis_core.database import connect_kwargs
 from gis_core.settings import Settings, get_settings
+from layers.facilities import notify
 from tests.api.test_auth import run_db
 from tests.conftest import LiveServer
-from tests.facilities.helpers import Mailbox, smtp_server
+from tests.facilities.helpers import Mailbox, days_ahead, room_ids, slots_of, smtp_server
 
 T = TypeVar("T")
 DB = Callable[[Callable[[asyncpg.Connection], Awaitable[Any]]], Any]
@@ -43,3 +46,25 @@ def db(fresh_module_db: URL) -> DB:
     def run(action: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         return run_db(fresh_module_db, action)
     return run
+
+
+@pytest.fixture(scope="module")
+def slots(db: DB) -> list:
+    room_id = db(lambda conn: room_ids(conn, kind="meeting_room"))[2]
+    return [(room_id, s) for s in db(lambda conn: slots_of(conn, room_id, days_ahead(3)))[1]]
+
+
+def outbox_of(db: DB, user_id: int) -> list[asyncpg.Record]:
+    return db(lambda conn: conn.fetch(
+        "SELECT id, kind, attempts, sent_at, last_error, next_attempt_at FROM "
+        "notification_outbox WHERE user_id = $1 ORDER BY id", user_id))
+
+
+def drain(url: URL, port: int) -> int:
+    async def go() -> int:
+        conn = await asyncpg.connect(**connect_kwargs(url))
+        try:
+            return await notify.drain(conn, booking_settings(port))
+        finally:
+            await conn.close()
+    return asyncio.run(go())
