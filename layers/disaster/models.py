@@ -1,4 +1,5 @@
-"""Tables of the disaster domain (see migrations 0003, 0004 and 0009)."""
+"""Tables of the disaster domain (see migrations 0003, 0004, 0009 and 0010: 0003 in
+gis_core/migrations/versions, the others in layers/disaster/migrations)."""
 
 from __future__ import annotations
 
