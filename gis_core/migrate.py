@@ -87,7 +87,8 @@ def script_heads(folders: Sequence[Path] | None = None) -> set[str]:
     from alembic.script import ScriptDirectory
 
     config = alembic_config(URL.create("postgresql"), folders)
-    return set(ScriptDirectory.from_config(config).get_heads())
+    # As alembic_version records them: a head another revision depends on is no head there.
+    return set(ScriptDirectory.from_config(config).get_heads(consider_depends_on=True))
 
 
 def check_current(url: URL, folders: Sequence[Path] | None = None) -> None:
