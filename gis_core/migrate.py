@@ -14,8 +14,8 @@ those that span domains stay in core (0003 facilities and shelters, 0006 feature
 
 New migrations go on branches. After 0014 the chain forks: an empty revision ``<name>_branch``
 per folder carries the branch label ``<name>`` (core, base, facilities, disaster). A new
-revision of a domain revises its branch's newest revision (``alembic revision --head
-facilities@head``) and names, in ``depends_on``, any other branch's revision it needs. A new
+revision of a domain revises its branch's newest (``down_revision`` = the newest file of its
+folder) and names, in ``depends_on``, any other branch's revision it needs. A new
 domain starts a branch of its own: its first revision has ``down_revision = None``,
 ``branch_labels = ("<name>",)`` and ``depends_on = "core"``. So there is one head per branch,
 and ``check_current`` compares the sets of heads.
