@@ -24,7 +24,7 @@ from gis_core.catalog import Catalog
 from gis_core.database import create_pool, database_url
 from gis_core.domain import Domain
 from gis_core.events import Listener
-from gis_core.migrate import check_current
+from gis_core.migrate import check_current, domain_folders
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
 from gis_core.versions import LayerVersions
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, url: URL | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(check_current, url)
+        await run_in_threadpool(check_current, url, domain_folders(domains))
         # one more connection than requests get: the process's listening connection
         app.state.pool = await create_pool(url, settings.db_pool_size + 1)
         await app.state.listener.start(app.state.pool)

@@ -15,8 +15,10 @@ A search source is a ``SearchSource``: the layer it reads and ``find(conn, query
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 MayRead = Callable[[str], bool]
@@ -55,6 +57,9 @@ class Domain:
     setup: tuple[str, ...] = ()
     """Functions ``(app) -> None`` run as the application is made: the state the domain keeps
     on ``app.state`` (its background tasks are its routers' lifespans)."""
+    migrations: str | None = None
+    """Where its Alembic revisions live: a package (``"layers.facilities.migrations"``) or an
+    absolute folder path; its branch is labelled with the domain's name (gis_core.migrate)."""
 
     def load_catalog(self) -> None:
         if self.catalog:
@@ -82,6 +87,16 @@ class Domain:
 
     def search_sources(self) -> list[SearchSource]:
         return [resolve(ref) for ref in self.search]
+
+    def migrations_folder(self) -> Path | None:
+        if not self.migrations:
+            return None
+        if Path(self.migrations).is_absolute():
+            return Path(self.migrations)
+        spec = importlib.util.find_spec(self.migrations)
+        if spec is None or not spec.submodule_search_locations:
+            raise ValueError(f"{self.name}: migrations {self.migrations!r} is no package")
+        return Path(next(iter(spec.submodule_search_locations)))
 
 
 def resolve(reference: str) -> Any:

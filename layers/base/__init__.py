@@ -8,4 +8,5 @@ DOMAIN = Domain(
     place_facts="layers.base.place:facts",
     place_sentences="layers.base.place:sentences",
     search=("layers.base.place:CHOME_SEARCH",),
+    migrations="layers.base.migrations",
 )

@@ -11,4 +11,5 @@ DOMAIN = Domain(
     place_sentences="layers.disaster.place:sentences",
     search=("layers.disaster.place:SHELTER_SEARCH",),
     setup=("layers.disaster.emergency:install",),
+    migrations="layers.disaster.migrations",
 )

@@ -1,8 +1,11 @@
-"""Tables of the disaster domain (see migrations 0003, 0004 and 0009)."""
+"""Tables of the disaster domain (see migrations 0003 in gis_core/migrations/versions, 0004,
+0009 and 0010 in layers/disaster/migrations)."""
 
 from __future__ import annotations
 
+from geoalchemy2 import Geometry
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -11,8 +14,9 @@ from sqlalchemy import (
     Numeric,
     Table,
     Text,
+    func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import INET, JSONB
 
 from gis_core.models import geometry_columns, metadata
 
@@ -82,8 +86,9 @@ hazard_raster = Table(
     Column("attribution", Text, nullable=False),
     Column("is_sample", Boolean, nullable=False),
     Column("crs", Text, nullable=False),
+    Column("bounds", Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False),
     Column("fingerprint", Text, nullable=False),
-    Column("loaded_at", DateTime(timezone=True)),
+    Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 road_edge = Table(
@@ -94,4 +99,22 @@ road_edge = Table(
     Column("length_m", Float, nullable=False),
     Column("cost_s", Float, nullable=False),
     Column("max_depth_m", Float, nullable=False),
+    Column("geom", Geometry("LINESTRING", srid=4326, spatial_index=False), nullable=False),
+    Column("blocked", Boolean, nullable=False, server_default="false"),
+)
+
+crowd_report = Table(
+    "crowd_report", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("category", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("photo", Text),
+    Column("status", Text, nullable=False),
+    Column("duplicate_of", BigInteger),
+    Column("reporter_id", BigInteger),
+    Column("reporter_ip", INET),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("triaged_by", Text),
+    Column("triaged_at", DateTime(timezone=True)),
+    *geometry_columns("POINT"),
 )

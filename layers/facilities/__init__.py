@@ -11,4 +11,5 @@ DOMAIN = Domain(
     place_sentences="layers.facilities.place:sentences",
     search=("layers.facilities.place:FACILITY_SEARCH",),
     commands=("layers.facilities.commands:add_parsers",),
+    migrations="layers.facilities.migrations",
 )

@@ -76,4 +76,9 @@ booking = Table(
     Column("party_size", Integer, nullable=False),
     Column("purpose", Text),
     Column("confirm_by", DateTime(timezone=True)),
+    Column("lottery_entry_id", Integer),
+    Column("suspension_id", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("cancelled_at", DateTime(timezone=True)),
 )

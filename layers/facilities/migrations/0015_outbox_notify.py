@@ -4,13 +4,13 @@ process — a request, the CLI, another worker — queued it. No route has to re
 sender any more.
 
 Revision ID: 0015_outbox_notify
-Revises: 0014_token_expiry
+Revises: facilities_branch
 """
 
 from alembic import op
 
 revision = "0015_outbox_notify"
-down_revision = "0014_token_expiry"
+down_revision = "facilities_branch"
 branch_labels = None
 depends_on = None
 
