@@ -1,7 +1,8 @@
 """A message queued in the notification outbox is announced on commit (NOTIFY is delivered
 only when the transaction commits): the servers' notifiers LISTEN and send at once, whichever
 process — a request, the CLI, another worker — queued it. No route has to remember to wake a
-sender any more.
+sender any more. A lottery round that becomes drawn is announced the same way: its results are
+queued by the sender itself (notify.announce_lottery_results).
 
 Revision ID: 0015_outbox_notify
 Revises: facilities_branch
@@ -24,11 +25,15 @@ BEGIN
 END $$;
 CREATE TRIGGER notification_outbox_announce AFTER INSERT ON notification_outbox
     FOR EACH STATEMENT EXECUTE FUNCTION notification_outbox_announce();
+CREATE TRIGGER lottery_round_drawn_announce AFTER UPDATE OF status ON lottery_round
+    FOR EACH ROW WHEN (NEW.status = 'drawn' AND OLD.status IS DISTINCT FROM 'drawn')
+    EXECUTE FUNCTION notification_outbox_announce();
 """)
 
 
 def downgrade() -> None:
     op.execute("""
+DROP TRIGGER lottery_round_drawn_announce ON lottery_round;
 DROP TRIGGER notification_outbox_announce ON notification_outbox;
 DROP FUNCTION notification_outbox_announce();
 """)
