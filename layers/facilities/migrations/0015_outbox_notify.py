@@ -33,7 +33,7 @@ CREATE TRIGGER lottery_round_drawn_announce AFTER UPDATE OF status ON lottery_ro
 
 def downgrade() -> None:
     op.execute("""
-DROP TRIGGER lottery_round_drawn_announce ON lottery_round;
+DROP TRIGGER IF EXISTS lottery_round_drawn_announce ON lottery_round;
 DROP TRIGGER notification_outbox_announce ON notification_outbox;
 DROP FUNCTION notification_outbox_announce();
 """)
