@@ -85,7 +85,7 @@ def serious_axe_violations(page: Any) -> list[dict[str, Any]]:
 
 def in_db(url: Any, action: Any) -> Any:
     """``run_db`` in its own thread: Playwright's sync API keeps an event loop on this one."""
-    from tests.api.test_auth import run_db
+    from tests.helpers import run_db
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(run_db, url, action).result()

@@ -3,7 +3,6 @@ of every role with bearer tokens, and a catalog that also holds a layer planners
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,9 +15,9 @@ from sqlalchemy.engine import URL
 from api.auth import service
 from gis_core.access import Role
 from gis_core.catalog import Catalog, Layer, catalog
-from gis_core.database import connect_kwargs
 from gis_core.settings import Settings, get_settings
 from tests.conftest import LiveServer
+from tests.helpers import run_db
 
 PASSWORD = "correct horse battery"
 USERS = {
@@ -29,14 +28,6 @@ USERS = {
 T = TypeVar("T")
 
 
-def run_db(url: URL, action: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    async def go() -> T:
-        conn = await asyncpg.connect(**connect_kwargs(url))
-        try:
-            return await action(conn)
-        finally:
-            await conn.close()
-    return asyncio.run(go())
 
 
 def with_restricted_layer(layers: Catalog) -> Catalog:

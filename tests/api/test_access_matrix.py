@@ -25,8 +25,8 @@ from gis_core.settings import get_settings
 from layers.facilities import lottery
 from layers.facilities.schemas import RoundIn
 from tests.api import restricted_layer
-from tests.api.test_auth import run_db
 from tests.conftest import LiveServer, _create_database, _drop_database
+from tests.helpers import run_db
 
 ROLES = ("anonymous", "citizen", "planner", "disaster_officer", "network_staff", "caseworker",
          "facility_staff", "admin")

@@ -3,9 +3,8 @@ and token rules, and the audit log."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import TypeVar
 
@@ -17,8 +16,9 @@ from sqlalchemy.engine import URL
 
 from api.auth import service
 from gis_core.access import Role
-from gis_core.database import connect_kwargs, psycopg_connect
+from gis_core.database import psycopg_connect
 from tests.conftest import LiveServer
+from tests.helpers import run_db
 
 PASSWORD = "correct horse battery"
 
@@ -26,14 +26,6 @@ PASSWORD = "correct horse battery"
 T = TypeVar("T")
 
 
-def run_db(url: URL, action: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    async def go() -> T:
-        conn = await asyncpg.connect(**connect_kwargs(url))
-        try:
-            return await action(conn)
-        finally:
-            await conn.close()
-    return asyncio.run(go())
 
 
 @pytest.fixture(scope="module")

@@ -130,6 +130,7 @@ def test_property_filter(http: httpx.Client) -> None:
     assert {f["properties"]["kind"] for f in body["features"]} == {"primary"}
     designated = http.get("/collections/shelters/items",
                           params={"is_designated_shelter": "true", "limit": 1000}).json()
+    assert designated["features"]
     assert all(f["properties"]["is_designated_shelter"] for f in designated["features"])
 
 

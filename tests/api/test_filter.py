@@ -32,6 +32,7 @@ def test_comparison_logical_and_between(http: httpx.Client, db_url: URL) -> None
             "SELECT name FROM shelter WHERE capacity > 500 AND is_designated_shelter")}
     assert names(body) == expected and expected
     between = items(http, filter="capacity BETWEEN 100 AND 300")
+    assert between["features"]
     assert all(100 <= f["properties"]["capacity"] <= 300 for f in between["features"])
 
 

@@ -23,8 +23,8 @@ from sqlalchemy.engine import URL
 from api.auth import service
 from gis_core.access import Role
 from gis_core.settings import get_settings
-from tests.api.test_auth import run_db
 from tests.conftest import LiveServer
+from tests.helpers import run_db
 
 PASSWORD = "correct horse battery"
 HALL = (139.4265, 35.7454)

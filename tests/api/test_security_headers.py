@@ -17,8 +17,8 @@ from sqlalchemy.engine import URL
 from api.auth import service
 from gis_core.access import Role
 from tests.api.editing import PASSWORD, Editing, editing_server
-from tests.api.test_auth import run_db
 from tests.browser import browser_page, chromium
+from tests.helpers import run_db
 
 HALL = (139.4265, 35.7454)
 TILE = morecantile.tms.get("WebMercatorQuad").tile(*HALL, 14)

@@ -17,8 +17,8 @@ from api.auth import service
 from api.throttle import SlidingWindow
 from gis_core.access import Role
 from gis_core.database import connect_kwargs, psycopg_connect
-from tests.api.test_auth import run_db
 from tests.conftest import LiveServer
+from tests.helpers import run_db
 
 PASSWORD = "correct horse battery"
 

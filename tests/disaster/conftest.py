@@ -15,8 +15,8 @@ from sqlalchemy.engine import URL
 from api.auth import service
 from gis_core.access import Role
 from gis_core.settings import get_settings
-from tests.api.test_auth import run_db
 from tests.conftest import LiveServer, _create_database, _drop_database
+from tests.helpers import run_db
 
 PASSWORD = "correct horse battery"
 UPLOAD_LIMIT = 300_000

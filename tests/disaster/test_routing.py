@@ -12,8 +12,8 @@ from shapely.geometry import shape
 from gis_core import routing
 from gis_core.database import psycopg_connect
 from layers.disaster import evacuation
-from tests.api.test_auth import run_db
 from tests.disaster.conftest import DisasterServer
+from tests.helpers import run_db
 
 ORIGIN = (139.4265, 35.7454)  # 市役所, 中央三丁目
 TO_METRES = Transformer.from_crs(4326, 6677, always_xy=True)

@@ -14,9 +14,9 @@ from sqlalchemy.engine import URL
 from gis_core.database import connect_kwargs
 from gis_core.settings import Settings, get_settings
 from layers.facilities import notify
-from tests.api.test_auth import run_db
 from tests.conftest import LiveServer
 from tests.facilities.helpers import Mailbox, days_ahead, room_ids, slots_of, smtp_server
+from tests.helpers import run_db
 
 T = TypeVar("T")
 DB = Callable[[Callable[[asyncpg.Connection], Awaitable[Any]]], Any]

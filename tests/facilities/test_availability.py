@@ -74,8 +74,8 @@ def test_search_in_a_chome_and_as_geojson_for_the_map(live: LiveServer, db: DB) 
     assert mapped.headers["content-type"] == "application/geo+json"
     features = mapped.json()["features"]
     assert {f["id"] for f in features} == {r["facility_id"] for r in found}
-    assert all(f["geometry"]["type"] == "Point" and f["properties"]["free_count"] > 0
-               for f in features)
+    assert features and all(f["geometry"]["type"] == "Point"
+                            and f["properties"]["free_count"] > 0 for f in features)
 
 
 BAD_SEARCHES = [

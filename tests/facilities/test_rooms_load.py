@@ -47,7 +47,7 @@ def test_rooms_follow_their_facility_across_a_reload(fresh_db_url: URL) -> None:
         before = room_homes(conn)
         reload_facilities(conn)
         after = room_homes(conn)
-    assert after.keys() == before.keys()
+    assert before and after.keys() == before.keys()
     assert all(after[r][1] == before[r][1] for r in before)  # same facility name
     assert all(after[r][0] != before[r][0] for r in before)  # under its new id
 

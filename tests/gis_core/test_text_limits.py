@@ -13,7 +13,8 @@ from sqlalchemy.engine import URL
 
 from gis_core.catalog import TEXT_LENGTH, Layer
 from layers import load_catalog
-from tests.api.editing import Editing, editing_server, run_db
+from tests.api.editing import Editing, editing_server
+from tests.helpers import run_db
 
 GEOJSON = {"Content-Type": "application/geo+json"}
 LIMIT = re.compile(r"char_length\(\(?(\w+)\)?\) <= (\d+)")

@@ -13,9 +13,9 @@ from sqlalchemy.engine import URL
 
 from api.auth import service
 from gis_core.access import Role
-from tests.api.test_auth import run_db
 from tests.browser import browser_page, serious_axe_violations
 from tests.conftest import LiveServer
+from tests.helpers import run_db
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"

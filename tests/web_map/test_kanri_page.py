@@ -23,9 +23,9 @@ from layers.facilities.households import household_key
 from layers.facilities.ledger import insert_booking
 from layers.facilities.rooms import JAPAN
 from layers.facilities.schemas import EntryIn, RoomIn
-from tests.api.test_auth import run_db
 from tests.browser import browser_page, in_db, serious_axe_violations
 from tests.conftest import LiveServer
+from tests.helpers import run_db
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"

@@ -130,7 +130,7 @@ def planner_layer(editing: Editing) -> None:
 
 @pytest.fixture(scope="module")
 def server(fresh_module_db: URL) -> Iterator[Editing]:
-    from tests.api.test_auth import run_db
+    from tests.helpers import run_db
 
     run_db(fresh_module_db, plant)
     with editing_server(fresh_module_db) as editing:

@@ -18,10 +18,10 @@ from gis_core.database import psycopg_connect
 from layers.facilities import households, lottery, lottery_draw
 from layers.facilities.rooms import load_room, utcnow
 from layers.facilities.schemas import RoundIn
-from tests.api.test_auth import run_db
 from tests.browser import browser_page, in_db, serious_axe_violations
 from tests.conftest import LiveServer
 from tests.facilities.helpers import PASSWORD, make_person
+from tests.helpers import run_db
 
 pytestmark = pytest.mark.browser
 READY = "window.citygisBookingReady === true"
@@ -98,8 +98,8 @@ def test_a_map_link_opens_the_calendar_and_the_place(server, browser: Any) -> No
         assert name in page.text_content("#calendar-title")
         assert page.locator("#calendar-table tbody tr").count() == 14
         assert page.input_value("#place") == "near"
-        assert all(m.endswith(" m") for m in page.locator("#results .meta").all_text_contents()
-                   if "定員" in m)
+        metas = [m for m in page.locator("#results .meta").all_text_contents() if "定員" in m]
+        assert metas and all(m.endswith(" m") for m in metas)
         page.click("#calendar-next")
         wait_text(page, "#calendar-status", "予約できる枠")
         assert not page.is_disabled("#calendar-prev")
