@@ -38,9 +38,10 @@ async function loadSchema(layerId) {
 }
 
 async function chooseLayer(layerId) {
+  closePanel();
+  say(t('loading'));  // not the last layer's count while this one's schema loads
   state.layer = state.layers.find((l) => l.id === layerId);
   state.props = editableProperties(await loadSchema(layerId));
-  closePanel();
   await loadFeatures();
 }
 
