@@ -193,8 +193,8 @@ async function confirmBooking(event) {
   }
   $('book-dialog').close();
   if (changing) stopMoving();
+  await refresh();  // it rewrites both statuses: the news goes in after it
   announce(changing ? 'calendar-status' : 'search-status', t(changing ? 'yChanged' : 'yBooked', {what}));
-  await refresh();
 }
 
 // --- changing a booking: pick its new time (or only a new party size) in the calendar --------
