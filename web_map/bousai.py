@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from layers.disaster import listing, reports
-from web_map.pages import page_config, templates
+from web_map.pages import PAGE_POLICY, page_config, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,4 +53,4 @@ async def bousai_page(request: Request) -> Response:
         cached = (time.monotonic(), switched, await render_page(request))
         state.bousai_page = cached
     return Response(cached[2], media_type="text/html; charset=utf-8",
-                    headers={"Cache-Control": "no-cache"})
+                    headers={"Cache-Control": "no-cache", "Content-Security-Policy": PAGE_POLICY})

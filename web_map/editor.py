@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.auth.identity import IdentityDep
-from web_map.pages import IMPORT_MAP, IMPORT_MAP_POLICY, page_config, templates
+from web_map.pages import page_config, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,6 +46,5 @@ async def login_page(request: Request, next: str | None = None) -> Response:
 async def editor_page(request: Request, identity: IdentityDep) -> Response:
     if identity is None:
         return RedirectResponse(f"/login?next={quote('/editor')}", status_code=303)
-    context = {"config": page_config(request.app.state.settings), "import_map": IMPORT_MAP}
-    return templates.TemplateResponse(request, "editor.html", context,
-                                      headers={"Content-Security-Policy": IMPORT_MAP_POLICY})
+    context = {"config": page_config(request.app.state.settings)}
+    return templates.TemplateResponse(request, "editor.html", context)

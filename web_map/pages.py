@@ -27,12 +27,27 @@ VENDOR = {  # URL path under /vendor/ → folder of an npm package, and a file i
     "terra-draw-maplibre-gl-adapter": (NODE_MODULES / "terra-draw-maplibre-gl-adapter" / "dist",
                                        "terra-draw-maplibre-gl-adapter.module.js"),
 }
-# The editor's modules import these packages by name; terra-draw's adapter does too, so the
-# page needs an import map. Browsers read import maps inline only: its hash allows it.
+# The pages' modules import the kernel (web_map/static/lib/) as "lib/…" and npm packages by
+# name (terra-draw's adapter imports maplibre-gl by name too): one import map in base.html, the
+# same bytes on every page. Browsers read import maps inline only: its hash allows it.
 IMPORT_MAP = htmlsafe_json_dumps({"imports": {
-    name: f"/vendor/{name}/{needed}" for name, (_folder, needed) in VENDOR.items()}})
-IMPORT_MAP_POLICY = content_security_policy(scripts=[IMPORT_MAP])
-templates = Jinja2Templates(directory=HERE / "templates")
+    "lib/": "/static/lib/",
+    **{name: f"/vendor/{name}/{needed}" for name, (_folder, needed) in VENDOR.items()}}})
+PAGE_POLICY = content_security_policy(scripts=[IMPORT_MAP])
+
+
+class PageTemplates(Jinja2Templates):
+    """The pages' templates: each extends base.html and is sent with the policy that allows
+    its import map."""
+
+    def TemplateResponse(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().TemplateResponse(*args, **kwargs)
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+        return response
+
+
+templates = PageTemplates(directory=HERE / "templates")
+templates.env.globals["import_map"] = IMPORT_MAP
 router = APIRouter(include_in_schema=False)
 
 

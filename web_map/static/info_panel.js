@@ -2,13 +2,10 @@
 // titles from /collections x-fields) and /places/at for the point — 町丁目, nearest shelters and
 // facilities with distances and walking times. The summary is an aria-live region.
 
-import {formatDateTime, formatNumber, pick, t} from './i18n.js';
-
-function el(tagName, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tagName), props);
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
+import {$, el} from 'lib/dom.js';
+import {getJson} from 'lib/http.js';
+import {formatNumber, pick, t} from 'lib/i18n.js';
+import {formatDateTime} from 'lib/time.js';
 
 function formatValue(field, value) {
   if (value === null || value === undefined || value === '') return null;
@@ -89,14 +86,14 @@ function chomeLine(place) {
 
 export class InfoPanel {
   constructor({onClose}) {
-    this.panel = document.getElementById('info-panel');
-    this.title = document.getElementById('info-title');
-    this.feature = document.getElementById('feature-details');
-    this.summary = document.getElementById('place-summary');
-    this.details = document.getElementById('place-details');
+    this.panel = $('info-panel');
+    this.title = $('info-title');
+    this.feature = $('feature-details');
+    this.summary = $('place-summary');
+    this.details = $('place-details');
     this.state = null;  // {feature, collection, place, error} to render again in another language
     this.request = null;
-    document.getElementById('info-close').addEventListener('click', () => this.close());
+    $('info-close').addEventListener('click', () => this.close());
     this.onClose = onClose;
   }
 
@@ -123,10 +120,8 @@ export class InfoPanel {
     this.open();
     if (focus) this.title.focus();
     try {
-      const response = await fetch(`/places/at?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`,
-                                   {signal: request.signal, headers: {Accept: 'application/json'}});
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      this.state.place = await response.json();
+      this.state.place = await getJson(`/places/at?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`,
+                                       {signal: request.signal});
     } catch (error) {
       if (error.name === 'AbortError') return;
       this.state.error = true;

@@ -1,15 +1,17 @@
 // The layer panel: one row per public collection (from /collections), each with a toggle, a
 // legend swatch, its source and licence, and a visible サンプル / Sample badge on sample data.
 
-import {formatDateTime, pick, t} from './i18n.js';
-import {layersOf, legendOf, startsVisible} from './style.js';
+import {$} from 'lib/dom.js';
+import {pick, t} from 'lib/i18n.js';
+import {layersOf, legendOf, startsVisible} from 'lib/map_style.js';
+import {formatDateTime} from 'lib/time.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 function svg(tagName, attrs) {
-  const el = document.createElementNS(SVG_NS, tagName);
-  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
-  return el;
+  const node = document.createElementNS(SVG_NS, tagName);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  return node;
 }
 
 function swatchShape(item) {
@@ -38,10 +40,10 @@ function swatchShape(item) {
 }
 
 function swatch(item) {
-  const el = svg('svg', {width: 24, height: 24, viewBox: '0 0 24 24', 'aria-hidden': 'true',
+  const icon = svg('svg', {width: 24, height: 24, viewBox: '0 0 24 24', 'aria-hidden': 'true',
                          class: 'swatch', focusable: 'false'});
-  el.append(...swatchShape(item));
-  return el;
+  icon.append(...swatchShape(item));
+  return icon;
 }
 
 function legend(collection) {
@@ -113,7 +115,7 @@ export class LayersPanel {
     this.style = style;
     this.collections = collections;
     this.visible = new Map(collections.map((c) => [c.id, startsVisible(c.id)]));
-    this.list = document.getElementById('layer-list');
+    this.list = $('layer-list');
   }
 
   toggle(collectionId, visible) {

@@ -1,39 +1,25 @@
 // The citizens' map: the city's own vector tiles in MapLibre, the layer panel, place search,
 // "this place" on click, Japanese first with an English switch, phones and kiosks. In
 // emergency mode: a banner to the emergency page, shelters on top, the flood-depth scenario.
-import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
+import './messages.js';
+import {$, escapeHtml} from 'lib/dom.js';
+import {ApiError, getJson} from 'lib/http.js';
+import {installLangSwitch, lang, setSharedParams, t, translatePage} from 'lib/i18n.js';
+import {maplibreLocale, maplibregl} from 'lib/maplibre.js';
+import {BASEMAP_SOURCE, CLICKABLE, COLLECTION_KEY, buildStyle, cityBounds} from 'lib/map_style.js';
 import {InfoPanel} from './info_panel.js';
-import {
-  initialLang, lang, maplibreLocale, onLangChange, setLang, setSharedParams, t,
-} from './i18n.js';
 import {LayersPanel} from './layers_panel.js';
 import {PlaceSearch} from './search.js';
-import {BASEMAP_SOURCE, CLICKABLE, COLLECTION_KEY, buildStyle} from './style.js';
 
-const CONFIG = JSON.parse(document.getElementById('citygis-config').textContent);
-const $ = (id) => document.getElementById(id);
+const CONFIG = JSON.parse($('citygis-config').textContent);
 const PHONE = window.matchMedia('(max-width: 700px)');
 const state = {
   map: null, collections: [], bounds: null, controls: [], revalidateUntil: 0, place: null,
 };
 
-async function getJson(url) {
-  const response = await fetch(url, {headers: {Accept: 'application/json'}});
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return response.json();
-}
-
-function cityBounds(collections) {
-  const city = collections.find((c) => c.id === 'city_boundary');
-  const bbox = city?.extent?.spatial?.bbox?.[0];
-  return bbox ? [[bbox[0], bbox[1]], [bbox[2], bbox[3]]] : [[139.39, 35.73], [139.45, 35.77]];
-}
-
 /** MapLibre shows its attribution as HTML; a layer's source is data, so it goes in as text. */
 function attribution(collections) {
-  const text = document.createElement('span');
-  text.textContent = [...new Set(collections.map((c) => c.attribution).filter(Boolean))].join(' | ');
-  return text.innerHTML;
+  return escapeHtml([...new Set(collections.map((c) => c.attribution).filter(Boolean))].join(' | '));
 }
 
 // --- the map --------------------------------------------------------------------------------
@@ -58,7 +44,6 @@ function transformRequest(url, resourceType) {
 }
 
 function createMap(style) {
-  maplibregl.setWorkerUrl('/vendor/maplibre-gl/maplibre-gl-worker.mjs');
   const map = new maplibregl.Map({
     container: 'map', style, bounds: state.bounds, fitBoundsOptions: {padding: 16},
     locale: maplibreLocale(), transformRequest, maxZoom: 19,
@@ -130,15 +115,17 @@ function drawRoute(map, route) {
  * shelter with room, avoiding streets under deep water. */
 async function showRoute(map) {
   const from = state.place ?? map.getCenter();
-  const response = await fetch(`/evacuation/route?lon=${from.lng.toFixed(6)}&lat=${from.lat.toFixed(6)}`,
-                               {headers: {Accept: 'application/geo+json'}});
-  const body = await response.json();
-  if (!response.ok) {
-    $('route-status').textContent = t('routeNone', {detail: body.detail ?? response.status});
+  let route;
+  try {
+    route = await getJson(`/evacuation/route?lon=${from.lng.toFixed(6)}&lat=${from.lat.toFixed(6)}`,
+                          {accept: 'application/geo+json'});
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    $('route-status').textContent = t('routeNone', {detail: error.problem.detail ?? error.status});
     return;
   }
-  drawRoute(map, body);
-  const p = body.properties;
+  drawRoute(map, route);
+  const p = route.properties;
   $('route-status').textContent = t('routeFound', {
     shelter: p.shelter.name, min: p.minutes, m: Math.round(p.distance_m).toLocaleString()});
 }
@@ -234,7 +221,7 @@ function flyToResult(map, info, result) {
 }
 
 function onLanguage(map, layers, info) {
-  onLangChange(() => {
+  installLangSwitch(() => {
     layers.render();
     info.render();
     map.setLocale?.(maplibreLocale());
@@ -243,7 +230,6 @@ function onLanguage(map, layers, info) {
     map.getCanvas().setAttribute('aria-label', t('mapLabel'));
     showEmergency(map);
   });
-  $('lang-switch').addEventListener('click', () => setLang(lang() === 'ja' ? 'en' : 'ja'));
 }
 
 function fail(error) {
@@ -254,7 +240,7 @@ function fail(error) {
 
 async function start() {
   setSharedParams({cityJa: CONFIG.cityNameJa, cityEn: CONFIG.cityNameEn});
-  setLang(initialLang(), {remember: false});
+  translatePage();
   state.collections = (await getJson('/collections')).collections;
   state.bounds = cityBounds(state.collections);
   const style = buildStyle(state.collections, {

@@ -1,7 +1,9 @@
 // Place search: a combobox over /search (ARIA 1.2 combobox with a listbox popup).
 // Typing asks the server; ↑/↓ move through the results, Enter chooses, Escape closes.
 
-import {t} from './i18n.js';
+import {$} from 'lib/dom.js';
+import {getJson} from 'lib/http.js';
+import {t} from 'lib/i18n.js';
 
 const DELAY_MS = 200;
 
@@ -9,11 +11,11 @@ export class PlaceSearch {
   /** @param {(result: object) => void} onChoose */
   constructor(onChoose) {
     this.onChoose = onChoose;
-    this.form = document.getElementById('search');
-    this.input = document.getElementById('search-input');
-    this.list = document.getElementById('search-results');
-    this.status = document.getElementById('search-status');
-    this.clear = document.getElementById('search-clear');
+    this.form = $('search');
+    this.input = $('search-input');
+    this.list = $('search-results');
+    this.status = $('search-status');
+    this.clear = $('search-clear');
     this.results = [];
     this.active = -1;
     this.timer = null;
@@ -48,10 +50,8 @@ export class PlaceSearch {
     this.request?.abort();
     const request = this.request = new AbortController();
     try {
-      const response = await fetch(`/search?q=${encodeURIComponent(q)}&limit=10`,
-                                   {signal: request.signal, headers: {Accept: 'application/json'}});
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const body = await response.json();
+      const body = await getJson(`/search?q=${encodeURIComponent(q)}&limit=10`,
+                                 {signal: request.signal});
       if (request.signal.aborted) return;
       this.show(body.results || []);
       this.status.textContent = this.results.length
@@ -109,13 +109,13 @@ export class PlaceSearch {
 
   setActive(index) {
     this.active = index;
-    this.list.querySelectorAll('[role=option]').forEach((el, i) => {
-      el.setAttribute('aria-selected', String(i === index));
-      el.classList.toggle('active', i === index);
+    this.list.querySelectorAll('[role=option]').forEach((option, i) => {
+      option.setAttribute('aria-selected', String(i === index));
+      option.classList.toggle('active', i === index);
     });
-    const el = document.getElementById(`search-option-${index}`);
-    this.input.setAttribute('aria-activedescendant', el.id);
-    el.scrollIntoView({block: 'nearest'});
+    const active = $(`search-option-${index}`);
+    this.input.setAttribute('aria-activedescendant', active.id);
+    active.scrollIntoView({block: 'nearest'});
   }
 
   chooseActive() {

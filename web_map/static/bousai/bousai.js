@@ -1,31 +1,29 @@
 // The light emergency page: language switch (remembered with the map's), nearest shelters
-// from the location or a chosen 町丁目, and the damage report form. No map library.
-const STORAGE_KEY = 'citygis.lang';
-let lang = 'ja';
-let place = null;  // [lon, lat] of the last search
-const $ = (id) => document.getElementById(id);
-const say = (el, ja, en) => { el.textContent = lang === 'en' ? en : ja; };
+// from the location or a chosen 町丁目, and the damage report form. No map library: the page's
+// texts come from the server in both languages, the switch shows one or the other.
+import {$, el} from 'lib/dom.js';
+import {formatNumber, installLangSwitch, lang} from 'lib/i18n.js';
+import {formatDateTime} from 'lib/time.js';
 
-function setLang(next) {
-  lang = next;
-  document.body.classList.toggle('lang-en', lang === 'en');
-  document.documentElement.lang = lang;
+let place = null;  // [lon, lat] of the last search
+const say = (node, ja, en) => { node.textContent = lang() === 'en' ? en : ja; };
+
+function showLanguage(language) {
+  document.body.classList.toggle('lang-en', language === 'en');
   for (const option of document.querySelectorAll('#category option')) {
     option.dataset.ja ??= option.textContent;
-    option.textContent = lang === 'en' ? option.dataset.en : option.dataset.ja;
+    option.textContent = language === 'en' ? option.dataset.en : option.dataset.ja;
   }
-  for (const el of document.querySelectorAll('[data-time]')) {
-    const when = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'ja-JP',
-      {timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short'}).format(new Date(el.dataset.time));
-    say(el, `${when} 発表`, `Issued ${when} JST`);
+  for (const node of document.querySelectorAll('[data-time]')) {
+    const when = formatDateTime(node.dataset.time);
+    say(node, `${when} 発表`, `Issued ${when}`);
   }
-  try { localStorage.setItem(STORAGE_KEY, lang); } catch { /* not remembered */ }
 }
 
 function shelterLine(s) {
   const minutes = Math.round(s.walking_minutes ?? s.distance_m / 80);
-  const metres = Math.round(s.distance_m).toLocaleString(lang === 'en' ? 'en-GB' : 'ja-JP');
-  return lang === 'en' ? `${s.name} — ${metres} m, about ${minutes} min on foot`
+  const metres = formatNumber(Math.round(s.distance_m));
+  return lang() === 'en' ? `${s.name} — ${metres} m, about ${minutes} min on foot`
     : `${s.name} — ${metres} m、徒歩約${minutes}分`;
 }
 
@@ -36,7 +34,7 @@ async function findNearest(lon, lat) {
   const body = await response.json();
   const list = $('nearest-list');
   list.replaceChildren(...(body.nearest_shelters ?? []).map((s) =>
-    Object.assign(document.createElement('li'), {textContent: shelterLine(s)})));
+    el('li', {textContent: shelterLine(s)})));
   say($('nearest-status'), `近くの避難所 ${list.children.length} 件`,
       `${list.children.length} shelters nearby`);
 }
@@ -78,9 +76,8 @@ async function sendReport(event) {
   }
 }
 
-try { lang = localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'ja'; } catch { /* default */ }
-setLang(lang);
-$('lang-switch').addEventListener('click', () => setLang(lang === 'ja' ? 'en' : 'ja'));
+installLangSwitch(showLanguage);
+showLanguage(lang());
 $('locate').addEventListener('click', locate);
 $('place-form').addEventListener('submit', (event) => {
   event.preventDefault();

@@ -1,50 +1,20 @@
 // The editor's calls: OGC API – Features Part 4 with optimistic locking (ETag / If-Match), and
 // the feature history. Session cookie + the session's CSRF token on every write.
-
-export class ApiError extends Error {
-  constructor(status, problem) {
-    super(problem.detail || problem.title || `HTTP ${status}`);
-    this.status = status;
-    this.problem = problem;
-  }
-}
-
-async function check(response) {
-  if (response.ok) return response;
-  const problem = await response.json().catch(() => ({}));
-  throw new ApiError(response.status, problem);
-}
+import {checked, csrfHeaders, currentUser, getJson} from 'lib/http.js';
 
 const GEOJSON = 'application/geo+json';
 
 export class Api {
-  constructor() {
-    this.csrf = '';
-  }
-
-  async me() {
-    const body = await (await check(await fetch('/auth/me'))).json();
-    this.csrf = body.csrf_token || '';
-    return body;
+  me() {
+    return currentUser();
   }
 
   async logout() {
-    await fetch('/auth/logout', {method: 'POST', headers: {'X-CSRF-Token': this.csrf}});
+    await fetch('/auth/logout', {method: 'POST', headers: csrfHeaders()});
   }
 
-  /** A JSON write (POST/PUT/PATCH/DELETE); a problem JSON becomes an ApiError. */
-  async sendJson(method, url, body) {
-    const response = await fetch(url, {
-      method, headers: {'Content-Type': 'application/json', 'X-CSRF-Token': this.csrf},
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const doc = await response.json().catch(() => ({}));
-    if (!response.ok) throw new ApiError(response.status, doc);
-    return doc;
-  }
-
-  async json(url) {
-    return (await check(await fetch(url, {headers: {Accept: 'application/json'}}))).json();
+  json(url) {
+    return getJson(url);
   }
 
   collections() {
@@ -61,16 +31,16 @@ export class Api {
 
   /** A feature with the entity tag the next write must send. */
   async feature(layerId, fid) {
-    const response = await check(await fetch(`/collections/${layerId}/items/${fid}`,
-                                             {headers: {Accept: GEOJSON}}));
+    const response = await checked(await fetch(`/collections/${layerId}/items/${fid}`,
+                                               {headers: {Accept: GEOJSON}}));
     return {feature: await response.json(), etag: response.headers.get('ETag')};
   }
 
   async write(method, url, {body, etag} = {}) {
-    const headers = {'X-CSRF-Token': this.csrf};
+    const headers = csrfHeaders();
     if (body) headers['Content-Type'] = GEOJSON;
     if (etag) headers['If-Match'] = etag;
-    const response = await check(await fetch(url, {
+    const response = await checked(await fetch(url, {
       method, headers, body: body ? JSON.stringify(body) : undefined,
     }));
     const text = await response.text();

@@ -1,36 +1,26 @@
 // The disaster officers' dashboard: emergency switch, shelters, reports to triage. Refreshes
 // every REFRESH_MS; every change goes through the audited API.
-import {Api} from './api.js';
-import {formatDateTime, installLangSwitch, t} from './messages.js';
+import './messages.js';
+import {$, button, el} from 'lib/dom.js';
+import {ApiError, currentUser, getJson, sendJson} from 'lib/http.js';
+import {installLangSwitch, t} from 'lib/i18n.js';
+import {formatDateTime} from 'lib/time.js';
 
 const REFRESH_MS = 10_000;
-const $ = (id) => document.getElementById(id);
-const api = new Api();
 const CATEGORIES = JSON.parse($('categories').textContent);
 let emergency = null;
 
 function cell(content) {
-  const td = document.createElement('td');
-  td.append(content ?? '');
-  return td;
+  return el('td', {}, content ?? '');
 }
 
-function button(label, onClick) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.textContent = label;
-  b.addEventListener('click', onClick);
-  return b;
-}
-
+/** A write whose refusal is shown to the officer at once (the table refreshes either way). */
 async function send(method, url, body) {
-  const response = await fetch(url, {
-    method, headers: {'Content-Type': 'application/json', 'X-CSRF-Token': api.csrf},
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) {
-    const problem = await response.json().catch(() => ({}));
-    window.alert(t('serverError', {detail: problem.detail ?? response.status}));
+  try {
+    await sendJson(method, url, body);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    window.alert(t('serverError', {detail: error.problem.detail ?? error.status}));
   }
 }
 
@@ -86,8 +76,7 @@ function shelterRow(shelter) {
     await send('PATCH', `/shelters/${shelter.shelter_id}`,
                {status: status.value, occupancy: Number(occupancy.value)});
     await refresh();
-  });
-  save.setAttribute('aria-label', `${shelter.name} ${t('save')}`);
+  }, {ariaLabel: `${shelter.name} ${t('save')}`});
   row.append(name, cell(status), cell(occupancy), cell(shelter.capacity ?? '—'),
              cell(shelter.exposed ?? '—'), cell(shelter.capacity_gap ?? '—'), cell(save));
   return row;
@@ -163,8 +152,8 @@ function showReports(reports) {
 
 async function refresh() {
   const [state, shelters, exposure, reports] = await Promise.all([
-    api.json('/emergency'), api.json('/collections/shelters/items?limit=1000'),
-    api.json('/exposure?by=shelter'), api.json('/reports?limit=200'),
+    getJson('/emergency'), getJson('/collections/shelters/items?limit=1000'),
+    getJson('/exposure?by=shelter'), getJson('/reports?limit=200'),
   ]);
   showEmergency(state);
   showShelters(shelters.features, exposure);
@@ -172,7 +161,7 @@ async function refresh() {
 }
 
 async function start() {
-  await api.me();
+  await currentUser();
   installLangSwitch(() => refresh());
   $('emergency-form').addEventListener('submit', switchEmergency);
   await refresh();

@@ -1,12 +1,11 @@
 // The map and terra-draw: drawing, moving and reshaping with snapping to vertices and lines.
-import * as maplibregl from 'maplibre-gl';
+import {maplibreLocale, maplibregl} from 'lib/maplibre.js';
+import {buildStyle} from 'lib/map_style.js';
 import {
   TerraDraw, TerraDrawLineStringMode, TerraDrawPointMode, TerraDrawPolygonMode,
   TerraDrawSelectMode,
 } from 'terra-draw';
 import {TerraDrawMapLibreGLAdapter} from 'terra-draw-maplibre-gl-adapter';
-import {buildStyle} from '../style.js';
-import {maplibreLocale} from './messages.js';
 
 const SNAPPING = {toCoordinate: true, toLine: true};
 const EDITABLE = {
@@ -24,7 +23,6 @@ let counter = 0;
 const idStrategy = {isValidId: (id) => typeof id === 'string', getId: () => `new-${++counter}`};
 
 export function createMap(collections) {
-  maplibregl.setWorkerUrl('/vendor/maplibre-gl/maplibre-gl-worker.mjs');
   const map = new maplibregl.Map({
     container: 'map', style: buildStyle(collections), center: CITY_CENTRE, zoom: 15,
     locale: maplibreLocale(), attributionControl: {compact: true},

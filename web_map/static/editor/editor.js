@@ -1,13 +1,15 @@
 // The planners' layer editor: pick a layer, draw / move / reshape / delete, edit attributes,
 // save with If-Match (a 412 conflict offers reload-and-reapply), undo, history.
-import {Api, ApiError} from './api.js';
+import './messages.js';
+import {$, button, el} from 'lib/dom.js';
+import {ApiError, problemText} from 'lib/http.js';
+import {installLangSwitch, pick, t} from 'lib/i18n.js';
+import {Api} from './api.js';
 import {MODE_OF, createDraw, createMap, drawIdOf, toDrawGeometry, toLayerGeometry} from './draw.js';
 import {editableProperties, readForm, renderForm} from './form.js';
 import {renderHistory} from './history.js';
-import {installLangSwitch, pick, t} from './messages.js';
 
 const PAGE_LIMIT = 500;
-const $ = (id) => document.getElementById(id);
 const api = new Api();
 const state = {
   layers: [], layer: null, props: [], features: new Map(), selected: null, undo: [],
@@ -22,9 +24,7 @@ function explain(error) {
   if (error instanceof ApiError && error.status === 401) {
     window.location.assign('/login?next=/editor');
   }
-  const named = error.problem?.['invalid-params']?.[0];
-  const detail = named ? `${named.name}: ${named.reason ?? error.message}` : error.message;
-  $('form-error').textContent = t('serverError', {detail});
+  $('form-error').textContent = problemText(error, {nameField: true});
 }
 
 // --- layers and features -------------------------------------------------------------------
@@ -38,9 +38,10 @@ async function loadSchema(layerId) {
 }
 
 async function chooseLayer(layerId) {
+  closePanel();
+  say(t('loading'));  // not the last layer's count while this one's schema loads
   state.layer = state.layers.find((l) => l.id === layerId);
   state.props = editableProperties(await loadSchema(layerId));
-  closePanel();
   await loadFeatures();
 }
 
@@ -50,13 +51,8 @@ function featureLabel(feature) {
 }
 
 function listFeature(feature) {
-  const item = document.createElement('li');
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.textContent = featureLabel(feature);
-  button.addEventListener('click', () => openFeature(feature.id, {fly: true}));
-  item.append(button);
-  $('feature-list').append(item);
+  $('feature-list').append(el('li', {}, button(featureLabel(feature),
+                                              () => openFeature(feature.id, {fly: true}))));
 }
 
 function addToDraw(feature) {
@@ -287,8 +283,8 @@ async function revert(version) {
 
 function setMode(mode) {
   state.draw.setMode(mode);
-  for (const button of document.querySelectorAll('.mode-button')) {
-    button.setAttribute('aria-pressed', String(button.dataset.mode === mode));
+  for (const modeButton of document.querySelectorAll('.mode-button')) {
+    modeButton.setAttribute('aria-pressed', String(modeButton.dataset.mode === mode));
   }
 }
 
@@ -352,8 +348,8 @@ function wire() {
     await api.logout();
     window.location.assign('/');
   });
-  for (const button of document.querySelectorAll('.mode-button')) {
-    button.addEventListener('click', () => setMode(button.dataset.mode));
+  for (const modeButton of document.querySelectorAll('.mode-button')) {
+    modeButton.addEventListener('click', () => setMode(modeButton.dataset.mode));
   }
   state.draw.on('finish', onFinish);
   state.draw.on('select', onSelect);

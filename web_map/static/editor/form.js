@@ -1,6 +1,6 @@
 // The attribute form, generated from the layer's JSON Schema (Part 5 `schema` where the
 // server has it, else the queryables): one labelled input per editable property.
-import {pick, t} from './messages.js';
+import {pick, t} from 'lib/i18n.js';
 
 const SKIPPED = new Set(["geom", "geometry", "id", "updated_at", "feature_version"]);
 

@@ -1,5 +1,7 @@
 // The history panel: every version of a feature, who changed what and when, and a way back.
-import {formatDateTime, t} from './messages.js';
+import {button, el} from 'lib/dom.js';
+import {t} from 'lib/i18n.js';
+import {formatDateTime} from 'lib/time.js';
 
 const OPS = {insert: 'opCreate', create: 'opCreate', update: 'opUpdate', delete: 'opDelete',
              revert: 'opRevert'};
@@ -30,19 +32,14 @@ export function renderHistory(list, body, onRevert) {
   const versions = versionsOf(body).sort((a, b) => b.number - a.number);
   list.replaceChildren();
   if (!versions.length) {
-    list.append(Object.assign(document.createElement('li'), {textContent: t('noHistory')}));
+    list.append(el('li', {textContent: t('noHistory')}));
     return;
   }
   versions.forEach((v, index) => {
-    const item = document.createElement('li');
-    item.append(describe(v));
+    const item = el('li', {}, describe(v));
     if (index > 0 && v.op !== 'delete') {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.textContent = t('revert');
-      button.setAttribute('aria-label', `${t('revert')}: ${t('version', {version: v.number})}`);
-      button.addEventListener('click', () => onRevert(v.number));
-      item.append(' ', button);
+      item.append(' ', button(t('revert'), () => onRevert(v.number),
+                              {ariaLabel: `${t('revert')}: ${t('version', {version: v.number})}`}));
     }
     list.append(item);
   });

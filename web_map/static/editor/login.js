@@ -1,7 +1,15 @@
-import {installLangSwitch, t} from './messages.js';
+import './messages.js';
+import {$} from 'lib/dom.js';
+import {sendJson} from 'lib/http.js';
+import {installLangSwitch, t} from 'lib/i18n.js';
 
-const form = document.getElementById('login-form');
-const error = document.getElementById('login-error');
+const form = $('login-form');
+const error = $('login-error');
+
+function refusal(failure) {
+  if (failure.status !== 429) return t('loginFailed');
+  return t('loginWait', {seconds: failure.headers.get('Retry-After') ?? '…'});
+}
 
 async function submit(event) {
   event.preventDefault();
@@ -11,19 +19,15 @@ async function submit(event) {
     error.textContent = t('loginMissing');
     return;
   }
-  const response = await fetch('/auth/login', {
-    method: 'POST', headers: {'Content-Type': 'application/json'},
-    body: JSON.stringify({username, password}),
-  });
-  if (response.ok) {
-    window.location.assign(form.dataset.next || '/editor');
+  try {
+    await sendJson('POST', '/auth/login', {username, password});
+  } catch (failure) {
+    error.textContent = refusal(failure);
+    form.password.value = '';
+    form.password.focus();
     return;
   }
-  const wait = response.headers.get('Retry-After');
-  error.textContent = response.status === 429
-    ? t('loginWait', {seconds: wait ?? '…'}) : t('loginFailed');
-  form.password.value = '';
-  form.password.focus();
+  window.location.assign(form.dataset.next || '/editor');
 }
 
 installLangSwitch();

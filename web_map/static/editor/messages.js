@@ -1,11 +1,11 @@
-// Texts of the pages beside the map (login, editor, dashboard, booking), Japanese first. The language choice is shared with
-// the citizens' map (same storage key, through i18n.js).
-import {initialLang, maplibreLocale, setLang as setMapLang} from '../i18n.js';
+// Texts of the staff's pages (login, editor, dashboard), Japanese first; what every page shows
+// (the language switch, loading, errors) is in lib/i18n.js.
+import {registerMessages} from 'lib/i18n.js';
 
-const MESSAGES = {
+registerMessages({
   ja: {
     loginTitle: '職員ログイン', citizenLoginTitle: 'ログイン（施設予約）',
-    username: 'ユーザー名', password: 'パスワード', login: 'ログイン',
+    username: 'ユーザー名', password: 'パスワード',
     backToMap: 'くらしの地図へ戻る', loginFailed: 'ユーザー名またはパスワードが違います。',
     loginWait: '失敗が続いたため、{seconds} 秒たってからもう一度お試しください。',
     loginMissing: 'ユーザー名とパスワードを入力してください。',
@@ -23,15 +23,14 @@ const MESSAGES = {
     conflictReapply: '最新を読み込み、自分の変更を再適用して保存',
     conflictDiscard: '自分の変更を捨てて最新を表示',
     noEditable: '編集できるレイヤーがありません。',
-    loading: '読み込み中…', loaded: '{count} 件の地物を読み込みました。',
+    loaded: '{count} 件の地物を読み込みました。',
     tooMany: '表示範囲の地物が多すぎます。拡大してください。',
     multiPart: '複数の部分からなる地物は地図上で形を編集できません（属性は編集できます）。',
     version: '第 {version} 版', by: '{who}', revert: 'この版に戻す', reverted: '第 {version} 版に戻しました。',
     noHistory: '履歴はありません。', changed: '変更: {fields}', geometry: '形状',
     required: '{field} を入力してください。', notNumber: '{field} は数値で入力してください。',
     notInteger: '{field} は整数で入力してください。', yes: 'はい', no: 'いいえ', unset: '未設定',
-    serverError: 'エラー: {detail}', sessionExpired: 'ログインの有効期限が切れました。',
-    langSwitch: 'English', langSwitchLabel: 'Switch to English',
+    sessionExpired: 'ログインの有効期限が切れました。',
     opCreate: '追加', opUpdate: '更新', opDelete: '削除', opRevert: '復元',
     dashTitle: '災害対策ダッシュボード', dashSkip: '報告の一覧へ移動',
     emergencyTitle: '緊急モード', emergencyOn: '緊急モード中', emergencyOff: '平常時',
@@ -53,7 +52,7 @@ const MESSAGES = {
   },
   en: {
     loginTitle: 'Staff login', citizenLoginTitle: 'Log in (facility booking)',
-    username: 'User name', password: 'Password', login: 'Log in',
+    username: 'User name', password: 'Password',
     backToMap: 'Back to the city map', loginFailed: 'Wrong user name or password.',
     loginWait: 'Too many failed attempts: try again in {seconds} s.',
     loginMissing: 'Enter your user name and password.',
@@ -72,15 +71,14 @@ const MESSAGES = {
     conflictReapply: 'Load the latest, reapply my changes and save',
     conflictDiscard: 'Discard my changes and show the latest',
     noEditable: 'There is no layer you may edit.',
-    loading: 'Loading…', loaded: '{count} features loaded.',
+    loaded: '{count} features loaded.',
     tooMany: 'Too many features in view: zoom in.',
     multiPart: 'Multi-part features cannot be reshaped on the map (attributes can be edited).',
     version: 'Version {version}', by: '{who}', revert: 'Restore this version',
     reverted: 'Restored version {version}.', noHistory: 'No history.', changed: 'Changed: {fields}',
     geometry: 'geometry', required: 'Enter {field}.', notNumber: '{field} must be a number.',
     notInteger: '{field} must be a whole number.', yes: 'Yes', no: 'No', unset: 'Not set',
-    serverError: 'Error: {detail}', sessionExpired: 'Your login has expired.',
-    langSwitch: '日本語', langSwitchLabel: '日本語に切り替え',
+    sessionExpired: 'Your login has expired.',
     opCreate: 'created', opUpdate: 'updated', opDelete: 'deleted', opRevert: 'restored',
     dashTitle: 'Disaster dashboard', dashSkip: 'Skip to the reports',
     emergencyTitle: 'Emergency mode', emergencyOn: 'Emergency mode is ON',
@@ -101,60 +99,4 @@ const MESSAGES = {
     shelterExposed: 'People in flood zones', shelterGap: 'Shortfall', shelterSave: 'Update',
     exposureTotals: '{exposed} people in flood zones (city: {population}); shelter shortfall {gap}.',
   },
-};
-
-let current = initialLang();
-
-/** Adds a page's own texts ({ja: {...}, en: {...}}) to the shared ones. */
-export function addMessages(extra) {
-  for (const language of Object.keys(MESSAGES)) Object.assign(MESSAGES[language], extra[language]);
-}
-
-export function lang() {
-  return current;
-}
-
-export function t(key, params = {}) {
-  const text = MESSAGES[current][key] ?? MESSAGES.ja[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ''));
-}
-
-export function pick(ja, en) {
-  return current === 'en' && en ? en : ja;
-}
-
-export {maplibreLocale};
-
-export function translatePage() {
-  document.documentElement.lang = current;
-  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
-  for (const el of document.querySelectorAll('[data-t-attr]')) {
-    const [attr, key] = el.dataset.tAttr.split(':');
-    el.setAttribute(attr, t(key));
-  }
-  const switcher = document.getElementById('lang-switch');
-  switcher.textContent = t('langSwitch');
-  switcher.lang = current === 'ja' ? 'en' : 'ja';
-  switcher.setAttribute('aria-label', t('langSwitchLabel'));
-}
-
-/** The language button: switch, remember (shared with the map), re-render. */
-export function installLangSwitch(onChange = () => {}) {
-  translatePage();
-  document.getElementById('lang-switch').addEventListener('click', () => {
-    current = current === 'ja' ? 'en' : 'ja';
-    setMapLang(current);
-    translatePage();
-    onChange(current);
-  });
-}
-
-/** A date and time in Japan time. */
-export function formatDateTime(value) {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return String(value);
-  const text = new Intl.DateTimeFormat(current === 'ja' ? 'ja-JP' : 'en-GB', {
-    timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short',
-  }).format(date);
-  return current === 'ja' ? text : `${text} JST`;
-}
+});

@@ -1,9 +1,11 @@
 // The facility staff's page: rooms and closed days, lottery rounds (lottery.js), the bookings
 // of a day with their holders, and address verification.
-import {formatDateTime, installLangSwitch, lang, t} from '../editor/messages.js';
-import {busy, submitting} from '../forms.js';
 import './messages.js';
-import {$, api, attempt, el, say, send} from './common.js';
+import {$, button, el, say} from 'lib/dom.js';
+import {busy, currentUser, getJson, sendJson, submitting} from 'lib/http.js';
+import {installLangSwitch, lang, t} from 'lib/i18n.js';
+import {formatDateTime, formatDateTimeRange, japanDay} from 'lib/time.js';
+import {attempt} from './common.js';
 import {loadRounds, openRound, refreshLottery} from './lottery.js';
 import {DEFAULT_HOURS, DEFAULT_UNITS, hoursDoc, scheduleEditor} from './schedule.js';
 
@@ -11,10 +13,6 @@ const KINDS = JSON.parse($('kinds').textContent);
 const ACTIVE_BOOKINGS = ['confirmed', 'won'];
 let rooms = [];
 let newSchedule = null;
-
-function japanDay() {
-  return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
-}
 
 function kindName(kind) {
   const found = KINDS.find(([value]) => value === kind);
@@ -88,7 +86,7 @@ async function saveRoom(event, room, schedule) {
       say(status, t('kNoChanges'));
       return;
     }
-    await send('PATCH', `/rooms/${room.id}`, body);
+    await sendJson('PATCH', `/rooms/${room.id}`, body);
     await loadRooms(room.id);
     document.querySelector(`#room-${room.id} .room-form button[type=submit]`).focus();
     say('rooms-status', t('kRoomSaved', {name: room.name}));
@@ -96,17 +94,14 @@ async function saveRoom(event, room, schedule) {
 }
 
 function retireButton(room) {
-  const button = el('button', {type: 'button', className: 'danger-button retire-button',
-                               textContent: t('kRetire')});
-  button.setAttribute('aria-label', t('kRetireLabel', {name: room.name}));
-  button.addEventListener('click', () => retire(room));
-  return button;
+  return button(t('kRetire'), () => retire(room), {className: 'danger-button retire-button',
+                                                  ariaLabel: t('kRetireLabel', {name: room.name})});
 }
 
 async function retire(room) {
   if (!window.confirm(t('kConfirmRetire', {name: room.name}))) return;
   await attempt(`room-status-${room.id}`, async () => {
-    const answer = await send('DELETE', `/rooms/${room.id}`);
+    const answer = await sendJson('DELETE', `/rooms/${room.id}`);
     await loadRooms(answer.deleted ? null : room.id);
     const left = answer.deleted ? `#facility-${room.facility_id} > summary` : `#room-${room.id} > summary`;
     document.querySelector(left)?.focus();
@@ -117,9 +112,7 @@ async function retire(room) {
 function closureList(room) {
   if (!room.closures.length) return el('p', {className: 'hint', textContent: t('kNoClosures')});
   return el('ul', {className: 'closures'}, ...room.closures.map((c) => {
-    const button = el('button', {type: 'button', textContent: t('kReopen', {day: c.day})});
-    button.addEventListener('click', () => reopen(room, c.day));
-    return el('li', {}, `${c.day} ${c.reason} `, button);
+    return el('li', {}, `${c.day} ${c.reason} `, button(t('kReopen', {day: c.day}), () => reopen(room, c.day)));
   }));
 }
 
@@ -137,7 +130,7 @@ async function closeDay(event, room) {
   event.preventDefault();
   const day = $(`close-day-${room.id}`).value;
   await attempt(`room-status-${room.id}`, async () => {
-    await send('POST', `/rooms/${room.id}/closures`,
+    await sendJson('POST', `/rooms/${room.id}/closures`,
                {day, reason: $(`close-reason-${room.id}`).value});
     await loadRooms(room.id);
     say('rooms-status', t('kClosed', {name: room.name, day}));
@@ -146,7 +139,7 @@ async function closeDay(event, room) {
 
 async function reopen(room, day) {
   await attempt(`room-status-${room.id}`, async () => {
-    await send('DELETE', `/rooms/${room.id}/closures/${day}`);
+    await sendJson('DELETE', `/rooms/${room.id}/closures/${day}`);
     await loadRooms(room.id);
     say('rooms-status', t('kReopened', {name: room.name, day}));
   });
@@ -186,7 +179,7 @@ function renderRooms(openId) {
 
 async function loadRooms(openId = null) {
   const chosen = $('day-facility').value;
-  rooms = (await api.json('/staff/rooms')).rooms;
+  rooms = (await getJson('/staff/rooms')).rooms;
   renderRooms(openId);
   $('day-facility').value = chosen;
   if (!$('rooms-status').textContent) {
@@ -205,7 +198,7 @@ async function addRoom(event) {
   event.preventDefault();
   if (busy(event.target)) return;
   await attempt('rooms-status', async () => {
-    const room = await submitting(event.target, () => send('POST', '/rooms', newRoomBody()));
+    const room = await submitting(event.target, () => sendJson('POST', '/rooms', newRoomBody()));
     $('new-name').value = '';
     await loadRooms(room.id);
     say('rooms-status', t('kRoomAdded', {name: room.name}));
@@ -224,7 +217,7 @@ function fillStaticChoices() {
 
 async function logout() {
   await attempt('header-status', async () => {
-    await send('POST', '/auth/logout');
+    await sendJson('POST', '/auth/logout');
     window.location.assign('/login?next=/yoyaku/kanri');
   });
 }
@@ -237,17 +230,14 @@ function holder(b) {
 }
 
 function bookingItem(b) {
-  const end = formatDateTime(b.end).split(' ').slice(lang() === 'en' ? -2 : -1).join(' ');
-  const what = `${formatDateTime(b.start)}〜${end} ${b.facility_name} ${b.room_name}`;
+  const what = `${formatDateTimeRange(b.start, b.end)} ${b.facility_name} ${b.room_name}`;
   const item = el('li', {id: `booking-${b.id}`},
     el('h3', {textContent: what}),
     el('p', {className: 'meta', textContent: `${t('kHolder')}: ${holder(b)} · ${t(`bs_${b.status}`)} · ${t('kParty', {n: b.party_size})}`}));
   if (b.purpose) item.append(el('p', {className: 'meta', textContent: b.purpose}));
   if (ACTIVE_BOOKINGS.includes(b.status) && new Date(b.start) > Date.now()) {
-    const button = el('button', {type: 'button', className: 'danger-button', textContent: t('kCancelBooking')});
-    button.setAttribute('aria-label', `${holder(b)} ${what} ${t('kCancelBooking')}`);
-    button.addEventListener('click', () => cancelBooking(b, what));
-    item.append(button);
+    item.append(button(t('kCancelBooking'), () => cancelBooking(b, what),
+                       {className: 'danger-button', ariaLabel: `${holder(b)} ${what} ${t('kCancelBooking')}`}));
   }
   return item;
 }
@@ -257,7 +247,7 @@ async function loadDay(event) {
   const params = new URLSearchParams({day: $('day').value});
   if ($('day-facility').value) params.set('facility', $('day-facility').value);
   await attempt('today-status', async () => {
-    const {day, bookings} = await api.json(`/staff/bookings?${params}`);
+    const {day, bookings} = await getJson(`/staff/bookings?${params}`);
     $('day-bookings').replaceChildren(...bookings.map(bookingItem));
     say('today-status', bookings.length ? t('kTodayLoaded', {day, n: bookings.length}) : t('kNoBookings', {day}));
   });
@@ -266,7 +256,7 @@ async function loadDay(event) {
 async function cancelBooking(b, what) {
   if (!window.confirm(t('kConfirmCancel', {who: holder(b), what}))) return;
   await attempt('today-status', async () => {
-    await send('POST', `/bookings/${b.id}/cancel`);
+    await sendJson('POST', `/bookings/${b.id}/cancel`);
     await loadDay();
     say('today-status', t('kCancelled', {id: b.id}));
   });
@@ -276,17 +266,16 @@ async function cancelBooking(b, what) {
 
 function pendingItem(c) {
   const who = c.display_name || c.username;
-  const button = el('button', {type: 'button', className: 'primary-button', textContent: t('kVerifyButton')});
-  button.setAttribute('aria-label', t('kVerifyLabel', {who}));
-  button.addEventListener('click', () => verify(c, who));
+  const verifyButton = button(t('kVerifyButton'), () => verify(c, who),
+                              {className: 'primary-button', ariaLabel: t('kVerifyLabel', {who})});
   return el('li', {id: `citizen-${c.user_id}`}, el('h3', {textContent: `${who}（${c.username}）`}),
     el('p', {className: 'meta', textContent: `${c.address} · ${t('kSince', {when: formatDateTime(c.since)})}`}),
-    button);
+    verifyButton);
 }
 
 async function loadPending() {
   await attempt('verify-status', async () => {
-    const {citizens} = await api.json('/staff/citizens/pending');
+    const {citizens} = await getJson('/staff/citizens/pending');
     $('pending').replaceChildren(...citizens.map(pendingItem));
     if (!citizens.length) say('verify-status', t('kNoPending'));
     else if (!$('verify-status').textContent) say('verify-status', t('kPendingCount', {n: citizens.length}));
@@ -295,7 +284,7 @@ async function loadPending() {
 
 async function verify(citizen, who) {
   await attempt('verify-status', async () => {
-    await send('POST', `/citizens/${citizen.user_id}/verify`);
+    await sendJson('POST', `/citizens/${citizen.user_id}/verify`);
     await loadPending();
     say('verify-status', t('kVerified', {who}));
   });
@@ -310,7 +299,7 @@ function rerender() {
 }
 
 async function start() {
-  await api.me();
+  await currentUser();
   installLangSwitch(rerender);
   fillStaticChoices();
   $('day').value = japanDay();

@@ -1,9 +1,12 @@
 // The lottery section: open a round, draw it, reveal its seed, and show the public record
 // with the checks anyone can make (SHA-256 of the seed against the commitment published when
 // the round opened, of the entries against their digest) and the command that re-runs the draw.
-import {formatDateTime, t} from '../editor/messages.js';
-import {busy, submitting} from '../forms.js';
-import {$, api, attempt, el, say, send} from './common.js';
+import {hexBytes, sha256Hex} from 'lib/digest.js';
+import {$, button, el, say} from 'lib/dom.js';
+import {busy, getJson, sendJson, submitting} from 'lib/http.js';
+import {t} from 'lib/i18n.js';
+import {formatDateTime} from 'lib/time.js';
+import {attempt} from './common.js';
 
 let rounds = [];
 let shown = null;
@@ -16,10 +19,8 @@ function roundStatus(round) {
 function roundButtons(round) {
   const buttons = [];
   const add = (key, action) => {
-    const button = el('button', {type: 'button', textContent: t(key)});
-    button.setAttribute('aria-label', `${t('kRoundTitle', {month: round.month})} ${t(key)}`);
-    button.addEventListener('click', () => attempt('lottery-status', () => action(round)));
-    buttons.push(button);
+    buttons.push(button(t(key), () => attempt('lottery-status', () => action(round)),
+                        {ariaLabel: `${t('kRoundTitle', {month: round.month})} ${t(key)}`}));
   };
   if (round.status === 'open') add('kDraw', drawRound);
   if (round.status === 'drawn' && !round.revealed_at) add('kReveal', revealRound);
@@ -38,7 +39,7 @@ function roundItem(round) {
 }
 
 export async function loadRounds() {
-  rounds = (await api.json('/lottery/rounds')).rounds;
+  rounds = (await getJson('/lottery/rounds')).rounds;
   $('rounds').replaceChildren(...rounds.map(roundItem));
   if (!rounds.length) $('rounds').append(el('li', {className: 'hint', textContent: t('kNoRounds')}));
 }
@@ -49,7 +50,7 @@ export async function openRound(event) {
   const body = {max_choices: Number($('round-max').value) || 3};
   if ($('round-month').value) body.month = $('round-month').value;
   await attempt('lottery-status', async () => {
-    const round = await submitting(event.target, () => send('POST', '/lottery/rounds', body));
+    const round = await submitting(event.target, () => sendJson('POST', '/lottery/rounds', body));
     await loadRounds();
     say('lottery-status', t('kRoundOpened', {month: round.month}));
   });
@@ -57,26 +58,17 @@ export async function openRound(event) {
 
 async function drawRound(round) {
   if (!window.confirm(t('kConfirmDraw', {month: round.month}))) return;
-  const done = await send('POST', `/lottery/rounds/${round.id}/draw`);
+  const done = await sendJson('POST', `/lottery/rounds/${round.id}/draw`);
   await loadRounds();
   say('lottery-status', t('kDrawn', {month: round.month, winners: done.winners}));
 }
 
 async function revealRound(round) {
   if (!window.confirm(t('kConfirmReveal', {month: round.month}))) return;
-  await send('POST', `/lottery/rounds/${round.id}/reveal`);
+  await sendJson('POST', `/lottery/rounds/${round.id}/reveal`);
   await loadRounds();
   await showRecord(rounds.find((r) => r.id === round.id) || round);
   say('lottery-status', t('kRevealed', {month: round.month}));
-}
-
-async function sha256Hex(bytes) {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function hexBytes(hex) {
-  return new Uint8Array(hex.match(/../g).map((pair) => parseInt(pair, 16)));
 }
 
 /** SHA-256 of the seed against the commitment, and of the entries against their digest. */
@@ -96,7 +88,7 @@ async function checks(record) {
 
 async function showRecord(round, focus = true) {
   shown = round;
-  const record = await api.json(`/lottery/rounds/${round.id}/results`);
+  const record = await getJson(`/lottery/rounds/${round.id}/results`);
   const command = `citygis lottery verify ${round.id} --url ${window.location.origin}`;
   const box = $('verify-record');
   box.replaceChildren(

@@ -1,7 +1,7 @@
 // Texts of the facility staff's page (/yoyaku/kanri), Japanese first.
-import {addMessages} from '../editor/messages.js';
+import {registerMessages} from 'lib/i18n.js';
 
-addMessages({
+registerMessages({
   ja: {
     kTitle: '施設予約の管理', kSkip: '本文へ移動', kNav: '管理メニュー',
     kRoomsTitle: '施設・部屋の設定', kLotteryTitle: '抽選', kTodayTitle: '本日の予約',

@@ -1,7 +1,7 @@
 // A room's booking units (利用区分) and opening hours per weekday (開館時間): one editor, used by
 // the add-room form and by each room's settings. A unit row and a weekday are each a fieldset.
-import {t} from '../editor/messages.js';
-import {el} from './common.js';
+import {button, el} from 'lib/dom.js';
+import {t} from 'lib/i18n.js';
 
 export const DEFAULT_UNITS = [{label: '午前', starts: '09:00', ends: '12:00'},
                               {label: '午後', starts: '13:00', ends: '17:00'},
@@ -17,9 +17,8 @@ function labelled(id, text, input) {
 function unitRow(prefix, unit, n, onRemove) {
   const id = `${prefix}-unit-${n}`;
   const name = t('kUnitN', {n});
-  const remove = el('button', {type: 'button', className: 'remove-unit', textContent: t('kRemoveUnit')});
-  remove.setAttribute('aria-label', t('kRemoveUnitLabel', {name}));
-  remove.addEventListener('click', onRemove);
+  const remove = button(t('kRemoveUnit'), onRemove,
+                        {className: 'remove-unit', ariaLabel: t('kRemoveUnitLabel', {name})});
   return el('fieldset', {className: 'unit-row', id},
     el('legend', {textContent: name}),
     labelled(`${id}-label`, t('kUnitLabel'), el('input', {value: unit.label, maxLength: 30, required: true,

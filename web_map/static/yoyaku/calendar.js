@@ -1,7 +1,9 @@
 // A room's calendar (空き状況): two weeks, a row a day, a column a booking unit. Free units
 // are buttons to book; a booked unit offers the waiting list; closed days say why.
-import {t} from '../editor/messages.js';
-import {$, addDays, el, formatDay, getJson, japanDay} from './common.js';
+import {$, button, el} from 'lib/dom.js';
+import {getJson, problemText} from 'lib/http.js';
+import {t} from 'lib/i18n.js';
+import {addDays, formatDate, japanDay} from 'lib/time.js';
 
 const DAYS = 14;
 
@@ -53,12 +55,12 @@ export class RoomCalendar {
     try {
       this.doc = await getJson(`/rooms/${this.roomId}/calendar?start=${this.first}&end=${last}`);
     } catch (error) {
-      $('calendar-status').textContent = t('serverError', {detail: error.message});
+      $('calendar-status').textContent = problemText(error);
       return;
     }
     this.render();
     $('calendar-status').textContent = t('yCalendarShown', {
-      from: formatDay(this.first), to: formatDay(last), n: this.freeCount()});
+      from: formatDate(this.first), to: formatDate(last), n: this.freeCount()});
   }
 
   freeCount() {
@@ -82,7 +84,7 @@ export class RoomCalendar {
 
   row(room, day, labels) {
     const holiday = day.holiday ? ` ${day.holiday}` : '';
-    const dateCell = el('th', {scope: 'row', textContent: `${formatDay(day.date)}${holiday}`});
+    const dateCell = el('th', {scope: 'row', textContent: `${formatDate(day.date)}${holiday}`});
     if (day.holiday || ['土', '日'].includes(day.weekday_ja)) dateCell.className = 'holiday';
     if (day.closed) {
       return el('tr', {}, dateCell, el('td', {colSpan: labels.length || 1, className: 'closed',
@@ -97,19 +99,15 @@ export class RoomCalendar {
   }
 
   unitContent(room, day, unit) {
-    const what = `${formatDay(day.date)} ${unit.label}`;
+    const what = `${formatDate(day.date)} ${unit.label}`;
     if (unit.state === 'free') {
-      const button = el('button', {type: 'button', className: 'book-button', textContent: t('yBookShort')});
-      button.setAttribute('aria-label', t('yBook', {label: what}));
-      button.addEventListener('click', () => this.actions.book(room, unit, what));
-      return [button];
+      return [button(t('yBookShort'), () => this.actions.book(room, unit, what),
+                     {className: 'book-button', ariaLabel: t('yBook', {label: what})})];
     }
     const text = el('span', {textContent: t(`yState_${unit.state}`)});
     if (unit.state === 'mine') return [text, this.actions.mine?.(room, unit, what)];
     if (unit.state !== 'booked') return [text];
-    const wait = el('button', {type: 'button', className: 'wait-button', textContent: t('yWaitShort')});
-    wait.setAttribute('aria-label', t('yWait', {label: what}));
-    wait.addEventListener('click', () => this.actions.wait(room, unit, what));
-    return [text, wait];
+    return [text, button(t('yWaitShort'), () => this.actions.wait(room, unit, what),
+                         {className: 'wait-button', ariaLabel: t('yWait', {label: what})})];
   }
 }

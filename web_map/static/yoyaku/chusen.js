@@ -2,9 +2,12 @@
 // the address check it needs, my entries and their outcome, and each drawn round's seed
 // checked against the hash published before the window closed.
 import './messages.js';
-import {installLangSwitch, t} from '../editor/messages.js';
-import {$, api, el, formatDay, formatPeriod, formatTime, getJson, problemText, say, send,
-        signIn, submitting, busy} from './common.js';
+import {hexBytes, sha256Hex} from 'lib/digest.js';
+import {$, announce, button, el} from 'lib/dom.js';
+import {busy, getJson, sendJson, submitting} from 'lib/http.js';
+import {installLangSwitch, t} from 'lib/i18n.js';
+import {formatDayAndTime, formatTimeRange} from 'lib/time.js';
+import {citizenProblemText, signIn} from './common.js';
 
 const state = {me: null, rounds: [], slots: new Map(), choices: [], entries: [], profile: null};
 
@@ -21,11 +24,7 @@ async function slotsOf(roundId) {
 }
 
 function slotText(slot) {
-  return `${slot.facility_name} ${slot.room_name} ${formatPeriod(slot.start, slot.end)}`;
-}
-
-function moment(value) {
-  return `${formatDay(value)} ${formatTime(value)}`;
+  return `${slot.facility_name} ${slot.room_name} ${formatTimeRange(slot.start, slot.end)}`;
 }
 
 // --- applying -------------------------------------------------------------------------------
@@ -39,8 +38,8 @@ async function showRound() {
   state.choices = [];
   renderChoices();
   if (!round) return;
-  $('round-info').textContent = t('lRoundInfo', {closes: moment(round.closes_at),
-                                                 confirm: moment(round.confirm_by), n: round.max_choices});
+  $('round-info').textContent = t('lRoundInfo', {closes: formatDayAndTime(round.closes_at),
+                                                 confirm: formatDayAndTime(round.confirm_by), n: round.max_choices});
   const slots = await slotsOf(round.id);
   const rooms = [...new Map(slots.map((s) => [s.room_id, `${s.facility_name} ${s.room_name}`]))];
   const room = $('room').value;
@@ -54,7 +53,7 @@ function showSlots() {
   const slots = (state.slots.get(round?.id) || []).filter((s) => String(s.room_id) === $('room').value);
   $('slot').replaceChildren(...slots.map((s) => {
     const taken = s.available === false;  // null until the draw marks the slots
-    const option = new Option(`${formatPeriod(s.start, s.end)}${taken ? ` ${t('lUnavailable')}` : ''}`, s.id);
+    const option = new Option(`${formatTimeRange(s.start, s.end)}${taken ? ` ${t('lUnavailable')}` : ''}`, s.id);
     option.disabled = taken;
     return option;
   }));
@@ -73,10 +72,7 @@ function renderChoices() {
       ['lDown', index < state.choices.length - 1, () => swap(index, index + 1)],
       ['lRemove', true, () => { state.choices.splice(index, 1); renderChoices(); }],
     ].filter(([, shown]) => shown).map(([key, , action]) => {
-      const button = el('button', {type: 'button', textContent: t(key)});
-      button.setAttribute('aria-label', `${t(key)}: ${text}`);
-      button.addEventListener('click', action);
-      return button;
+      return button(t(key), action, {ariaLabel: `${t(key)}: ${text}`});
     });
     return el('li', {}, el('span', {textContent: text}), ...buttons);
   });
@@ -94,12 +90,12 @@ function addChoice() {
   const id = Number($('slot').value);
   if (!id) return;
   if (state.choices.includes(id)) {
-    say('apply-status', t('lAlreadyChosen'));
+    announce('apply-status', t('lAlreadyChosen'));
     return;
   }
   state.choices.push(id);
   renderChoices();
-  say('apply-status', t('lAdded', {n: state.choices.length}));
+  announce('apply-status', t('lAdded', {n: state.choices.length}));
 }
 
 async function apply(event) {
@@ -113,14 +109,14 @@ async function apply(event) {
   const body = {choices: state.choices, party_size: Number($('lottery-party').value || 1)};
   if ($('lottery-purpose').value.trim()) body.purpose = $('lottery-purpose').value.trim();
   try {
-    await submitting($('apply-form'), () => send('POST', `/lottery/rounds/${currentRound().id}/entries`, body));
+    await submitting($('apply-form'), () => sendJson('POST', `/lottery/rounds/${currentRound().id}/entries`, body));
   } catch (error) {
-    $('apply-error').textContent = problemText(error);
+    $('apply-error').textContent = citizenProblemText(error);
     return;
   }
   state.choices = [];
   renderChoices();
-  say('apply-status', t('lApplied'));
+  announce('apply-status', t('lApplied'));
   await showEntries();
 }
 
@@ -148,11 +144,11 @@ function showApplyForm(openRounds) {
 async function saveAddress(event) {
   event.preventDefault();
   try {
-    await send('PUT', '/me/profile', {address: $('address').value});
+    await sendJson('PUT', '/me/profile', {address: $('address').value});
     await loadProfile();
-    say('apply-status', t('lAddressSaved'));
+    announce('apply-status', t('lAddressSaved'));
   } catch (error) {
-    say('apply-status', problemText(error));
+    announce('apply-status', citizenProblemText(error));
   }
   showApplyForm(state.rounds.filter(isOpen));
 }
@@ -182,21 +178,15 @@ async function showEntries() {
     $('entries-status').textContent = t('lEntriesLogin');
     return;
   }
-  state.entries = (await api.json('/me/lottery/entries')).entries;
+  state.entries = (await getJson('/me/lottery/entries')).entries;
   $('entries').replaceChildren(...await Promise.all(state.entries.map(entryItem)));
   $('entries-status').textContent = state.entries.length ? '' : t('lNoEntries');
-}
-
-async function sha256Hex(hex) {
-  const bytes = new Uint8Array(hex.match(/../g).map((h) => parseInt(h, 16)));
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 async function drawnItem(round) {
   const check = el('p', {className: 'seed-check'});
   if (round.seed) {
-    const matches = await sha256Hex(round.seed) === round.seed_commitment;
+    const matches = await sha256Hex(hexBytes(round.seed)) === round.seed_commitment;
     check.textContent = matches ? t('lSeedOk') : t('lSeedBad');
     check.dataset.ok = String(matches);
   } else {

@@ -1,7 +1,7 @@
 // Texts of the citizens' booking and lottery pages, Japanese first.
-import {addMessages} from '../editor/messages.js';
+import {registerMessages} from 'lib/i18n.js';
 
-addMessages({
+registerMessages({
   ja: {
     yNavLabel: '施設予約のページ', yNavSearch: '空きを探す', yNavLottery: '抽選申込', yNavMap: 'くらしの地図',
     yChange: '日時・人数を変更', yChangeTitle: '予約の変更', yChangeFromTo: '{from} → {to}',

@@ -1,17 +1,12 @@
 // The search results on the city's own map: a point a facility, sized by its free times.
 // The list beside it says the same in words; a click on a point shows that facility's rooms.
-import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
-import {buildStyle} from '../style.js';
-import {maplibreLocale, t} from '../editor/messages.js';
-import {getJson} from './common.js';
+import {getJson} from 'lib/http.js';
+import {t} from 'lib/i18n.js';
+import {maplibreLocale, maplibregl} from 'lib/maplibre.js';
+import {buildStyle, cityBounds} from 'lib/map_style.js';
 
 const SOURCE = 'booking-results';
 const BASEMAP = ['water_areas', 'chome_areas', 'city_boundary', 'rivers', 'roads', 'chome'];
-
-function cityBounds(collections) {
-  const bbox = collections.find((c) => c.id === 'city_boundary')?.extent?.spatial?.bbox?.[0];
-  return bbox ? [[bbox[0], bbox[1]], [bbox[2], bbox[3]]] : [[139.39, 35.73], [139.45, 35.77]];
-}
 
 /** Rooms of the search → one point per facility. */
 export function facilitiesOf(rooms) {
@@ -37,7 +32,6 @@ export class ResultsMap {
   async start() {
     const {collections} = await getJson('/collections');
     const bounds = cityBounds(collections);
-    maplibregl.setWorkerUrl('/vendor/maplibre-gl/maplibre-gl-worker.mjs');
     const shown = collections.filter((c) => BASEMAP.includes(c.id));
     this.map = new maplibregl.Map({
       container: this.container, style: buildStyle(shown, {bounds: bounds.flat()}), bounds,

@@ -2,10 +2,12 @@
 // a room's two-week calendar, book (with party size and purpose) or join the waiting list;
 // my bookings: cancel, confirm a lottery win before its deadline, leave a waiting list.
 import './messages.js';
-import {installLangSwitch, lang, t} from '../editor/messages.js';
+import {$, announce, button, el} from 'lib/dom.js';
+import {busy, getJson, sendJson, submitting} from 'lib/http.js';
+import {installLangSwitch, lang, t} from 'lib/i18n.js';
+import {addDays, formatDayAndTime, formatTimeRange, japanDay, japanDayOf, japanIso} from 'lib/time.js';
 import {RoomCalendar} from './calendar.js';
-import {$, addDays, api, el, fee, formatPeriod, getJson, japanDay, problemText, say, send,
-        signIn, submitting, busy} from './common.js';
+import {citizenProblemText, fee, signIn} from './common.js';
 
 const KINDS = JSON.parse($('kinds').textContent);
 const CHOME = JSON.parse($('chome-names').textContent);
@@ -50,8 +52,7 @@ async function searchPoint() {
 
 function searchParams(point) {
   const day = $('day').value;
-  const query = new URLSearchParams({start: `${day}T00:00:00+09:00`,
-                                     end: `${addDays(day, 1)}T00:00:00+09:00`});
+  const query = new URLSearchParams({start: japanIso(day), end: japanIso(addDays(day, 1))});
   if ($('kind').value) query.set('kind', $('kind').value);
   if ($('capacity').value) query.set('capacity', $('capacity').value);
   const place = $('place').value;
@@ -74,9 +75,8 @@ function roomItem(room) {
   const kind = KINDS.find(([value]) => value === room.kind);
   const kindName = kind && lang() === 'en' ? kind[2] : room.kind_ja;
   const meta = `${kindName} · ${t('yCapacityOf', {n: room.capacity})} · ${fee(room.fee_yen)}${distance}`;
-  const calendar = el('button', {type: 'button', className: 'calendar-button', textContent: t('yCalendar')});
-  calendar.setAttribute('aria-label', `${title} ${t('yCalendar')}`);
-  calendar.addEventListener('click', () => state.calendar.open(room.room_id, $('day').value));
+  const calendar = button(t('yCalendar'), () => state.calendar.open(room.room_id, $('day').value),
+                          {className: 'calendar-button', ariaLabel: `${title} ${t('yCalendar')}`});
   const item = el('li', {id: `room-${room.room_id}`, tabIndex: -1},
                   el('h3', {textContent: title}), el('p', {className: 'meta', textContent: meta}));
   item.dataset.facility = room.facility_id;
@@ -89,10 +89,9 @@ function roomItem(room) {
   }
   for (const unit of room.free) {
     const what = `${title} ${unit.label}`;
-    const button = el('button', {type: 'button', textContent: t('yBook', {label: unit.label})});
-    button.setAttribute('aria-label', `${title}: ${t('yBook', {label: unit.label})}`);
-    button.addEventListener('click', () => askBooking(room.room_id, room.capacity, unit, what));
-    item.append(button);
+    item.append(button(t('yBook', {label: unit.label}),
+                       () => askBooking(room.room_id, room.capacity, unit, what),
+                       {ariaLabel: `${title}: ${t('yBook', {label: unit.label})}`}));
   }
   item.append(calendar);
   return item;
@@ -110,7 +109,7 @@ async function search(event) {
   try {
     body = await getJson(`/facilities/availability?${searchParams(point)}`);
   } catch (error) {
-    $('search-status').textContent = problemText(error);
+    $('search-status').textContent = citizenProblemText(error);
     return;
   }
   state.rooms = body.rooms.filter((r) => r.free.length || r.lottery);
@@ -151,7 +150,7 @@ function focusFacility(facilityId) {
 
 function askBooking(roomId, capacity, unit, what) {
   if (!state.me) {
-    say('search-status', t('yLoginToBook'));
+    announce('search-status', t('yLoginToBook'));
     $('login-link').focus();
     return;
   }
@@ -160,8 +159,8 @@ function askBooking(roomId, capacity, unit, what) {
   const moving = state.moving;
   $('book-title').textContent = t(moving ? 'yChangeTitle' : 'yBookTitle');
   $('book-what').textContent = moving
-    ? t('yChangeFromTo', {from: formatPeriod(moving.start, moving.end), to: formatPeriod(unit.start, unit.end)})
-    : `${what}（${formatPeriod(unit.start, unit.end)}）`;
+    ? t('yChangeFromTo', {from: formatTimeRange(moving.start, moving.end), to: formatTimeRange(unit.start, unit.end)})
+    : `${what}（${formatTimeRange(unit.start, unit.end)}）`;
   $('party-size').value = moving ? moving.party_size : 1;
   $('party-size').max = capacity || 10000;
   $('purpose-field').hidden = Boolean(moving);
@@ -187,24 +186,24 @@ async function confirmBooking(event) {
   const {roomId, unit, what} = state.pendingBooking;
   const changing = Boolean(state.moving);
   try {
-    await submitting($('book-form'), () => send(...bookingRequest(roomId, unit)));
+    await submitting($('book-form'), () => sendJson(...bookingRequest(roomId, unit)));
   } catch (error) {
-    $('book-error').textContent = problemText(error);
+    $('book-error').textContent = citizenProblemText(error);
     return;
   }
   $('book-dialog').close();
   if (changing) stopMoving();
-  say(changing ? 'calendar-status' : 'search-status', t(changing ? 'yChanged' : 'yBooked', {what}));
-  await refresh();
+  await refresh();  // it rewrites both statuses: the news goes in after it
+  announce(changing ? 'calendar-status' : 'search-status', t(changing ? 'yChanged' : 'yBooked', {what}));
 }
 
 // --- changing a booking: pick its new time (or only a new party size) in the calendar --------
 
 async function startMoving(booking) {
   state.moving = booking;
-  $('calendar-move-text').textContent = t('yMoveHint', {what: formatPeriod(booking.start, booking.end)});
+  $('calendar-move-text').textContent = t('yMoveHint', {what: formatTimeRange(booking.start, booking.end)});
   $('calendar-move').hidden = false;
-  await state.calendar.open(booking.room_id, dayOf(booking.start));
+  await state.calendar.open(booking.room_id, japanDayOf(booking.start));
 }
 
 function stopMoving() {
@@ -213,29 +212,23 @@ function stopMoving() {
   state.calendar.render();
 }
 
-function dayOf(instant) {
-  return new Date(Date.parse(instant) + 9 * 3600_000).toISOString().slice(0, 10);
-}
-
 function ownBookingControl(room, unit, what) {
   const moving = state.moving;
   if (!moving || moving.room_id !== room.id || moving.start !== unit.start) return null;
-  const button = el('button', {type: 'button', className: 'book-button', textContent: t('yPartyOnly')});
-  button.setAttribute('aria-label', `${what} ${t('yPartyOnly')}`);
-  button.addEventListener('click', () => askBooking(room.id, null, unit, what));
-  return button;
+  return button(t('yPartyOnly'), () => askBooking(room.id, null, unit, what),
+                {className: 'book-button', ariaLabel: `${what} ${t('yPartyOnly')}`});
 }
 
 async function joinWaitlist(room, unit, what) {
   if (!state.me) {
-    say('calendar-status', t('yLoginToBook'));
+    announce('calendar-status', t('yLoginToBook'));
     return;
   }
   try {
-    await send('POST', '/waitlist', {room_id: room.id, start: unit.start, end: unit.end});
-    say('calendar-status', t('yWaiting', {what}));
+    await sendJson('POST', '/waitlist', {room_id: room.id, start: unit.start, end: unit.end});
+    announce('calendar-status', t('yWaiting', {what}));
   } catch (error) {
-    say('calendar-status', problemText(error));
+    announce('calendar-status', citizenProblemText(error));
   }
   await mine();
 }
@@ -247,21 +240,18 @@ async function refresh() {
 // --- my bookings ----------------------------------------------------------------------------
 
 function actionButton(label, ariaLabel, action) {
-  const button = el('button', {type: 'button', textContent: label});
-  button.setAttribute('aria-label', ariaLabel);
-  button.addEventListener('click', action);
-  return button;
+  return button(label, action, {ariaLabel});
 }
 
 function bookingItem(b) {
   const name = `${b.facility_name ?? ''} ${b.room_name ?? ''}`.trim();
-  const when = formatPeriod(b.start, b.end);
+  const when = formatTimeRange(b.start, b.end);
   const item = el('li', {}, el('h3', {textContent: name}),
                   el('p', {className: 'meta', textContent: `${when} · ${t(`yStatus_${b.status}`)}`}));
   if (b.status === 'won') {
-    item.append(el('p', {className: 'deadline', textContent: t('yConfirmBy', {when: formatPeriod(b.confirm_by, b.confirm_by).split('〜')[0]})}));
+    item.append(el('p', {className: 'deadline', textContent: t('yConfirmBy', {when: formatDayAndTime(b.confirm_by)})}));
     item.append(actionButton(t('yConfirmWin'), `${name} ${when} ${t('yConfirmWin')}`, async () => {
-      await act(() => send('POST', `/bookings/${b.id}/confirm`), t('yWinConfirmed'));
+      await act(() => sendJson('POST', `/bookings/${b.id}/confirm`), t('yWinConfirmed'));
     }));
   }
   if (b.status === 'confirmed' && b.source !== 'lottery' && Date.parse(b.start) > Date.now()) {
@@ -270,7 +260,7 @@ function bookingItem(b) {
   if (['confirmed', 'won'].includes(b.status)) {
     item.append(actionButton(t('yCancel'), `${name} ${when} ${t('yCancel')}`, async () => {
       if (!window.confirm(t('yConfirmCancel'))) return;
-      await act(() => send('POST', `/bookings/${b.id}/cancel`), t('yCancelled'));
+      await act(() => sendJson('POST', `/bookings/${b.id}/cancel`), t('yCancelled'));
     }));
   }
   return item;
@@ -278,12 +268,12 @@ function bookingItem(b) {
 
 function waitItem(w) {
   const name = `${w.facility_name ?? ''} ${w.room_name ?? ''}`.trim();
-  const when = formatPeriod(w.start, w.end);
+  const when = formatTimeRange(w.start, w.end);
   const item = el('li', {}, el('h3', {textContent: name}),
                   el('p', {className: 'meta', textContent: `${when} · ${t(`yWait_${w.status}`, {n: w.position})}`}));
   if (w.status === 'waiting') {
     item.append(actionButton(t('yLeaveWait'), `${name} ${when} ${t('yLeaveWait')}`, async () => {
-      await act(() => send('DELETE', `/waitlist/${w.id}`), t('yLeftWait'));
+      await act(() => sendJson('DELETE', `/waitlist/${w.id}`), t('yLeftWait'));
     }));
   }
   return item;
@@ -292,9 +282,9 @@ function waitItem(w) {
 async function act(call, done) {
   try {
     await call();
-    say('mine-status', done);
+    announce('mine-status', done);
   } catch (error) {
-    say('mine-status', problemText(error));
+    announce('mine-status', citizenProblemText(error));
   }
   await refresh();
 }
@@ -304,8 +294,8 @@ async function mine() {
     $('mine-status').textContent = t('yMineLogin');
     return;
   }
-  const [{bookings}, {entries}] = await Promise.all([api.json('/me/bookings'),
-                                                     api.json('/me/waitlist')]);
+  const [{bookings}, {entries}] = await Promise.all([getJson('/me/bookings'),
+                                                     getJson('/me/waitlist')]);
   $('mine').replaceChildren(...bookings.map(bookingItem));
   $('waits').replaceChildren(...entries.map(waitItem));
   $('waits-title').hidden = !entries.length;

@@ -1,5 +1,6 @@
-// The map's style, built from the city's own layers: the basemap vector tiles (one source,
-// one source-layer per collection) and, for other public collections, their own tiles.
+// The maps' style (the citizens' map, the editor, the booking results), built from the city's
+// own layers: the basemap vector tiles (one source, one source-layer per collection) and, for
+// other public collections, their own tiles.
 //
 // No `glyphs` URL: MapLibre GL JS 6 then draws every label glyph in the browser (TinySDF) from
 // the local font named in `text-font` — Noto Sans CJK JP here (Debian fonts-noto-cjk), or the
@@ -165,6 +166,12 @@ function onlineBasemap(url) {
     layers: [{id: 'online-basemap', type: 'raster', source: 'online-basemap',
               paint: {'raster-opacity': 0.9}}],
   };
+}
+
+/** The city's extent from its boundary collection, as MapLibre's [[west, south], [east, north]]. */
+export function cityBounds(collections) {
+  const bbox = collections.find((c) => c.id === 'city_boundary')?.extent?.spatial?.bbox?.[0];
+  return bbox ? [[bbox[0], bbox[1]], [bbox[2], bbox[3]]] : [[139.39, 35.73], [139.45, 35.77]];
 }
 
 /** The whole style: the basemap's layers in draw order, other collections as extra sources. */
