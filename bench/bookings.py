@@ -39,11 +39,9 @@ from api.auth.service import TOKEN_PREFIX
 from bench import lottery as lottery_bench
 from bench.measure import Phase, Sample, drive
 from bench.report import RESULTS_DIR, machine, write_json
-from bench.server import Server
-from data.load import load_city
-from gis_core.database import connect_kwargs, create_pool, database_url, psycopg_connect
+from bench.server import Server, fresh_city_database
+from gis_core.database import connect_kwargs, create_pool
 from gis_core.errors import DomainError
-from gis_core.migrate import upgrade
 from gis_core.settings import get_settings
 from layers.facilities import booking
 from layers.facilities.ledger import MAX_ACTIVE
@@ -56,13 +54,7 @@ Job = tuple[int, str, dict[str, Any]]  # user id, token, booking body
 
 
 def prepare() -> URL:
-    url = database_url().set(database=BENCH_DATABASE)
-    with psycopg_connect(url.set(database="postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}" TEMPLATE template0')
-    upgrade(url)
-    load_city(url, progress=False)
-    return url
+    return fresh_city_database(BENCH_DATABASE)
 
 
 async def citizens(conn: asyncpg.Connection, count: int) -> list[tuple[int, str]]:

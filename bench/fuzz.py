@@ -20,10 +20,8 @@ import asyncpg
 from sqlalchemy.engine import URL
 
 from bench.report import RESULTS_DIR, machine, write_json
-from bench.server import Server
-from data.load import load_city
-from gis_core.database import connect_kwargs, database_url, psycopg_connect
-from gis_core.migrate import upgrade
+from bench.server import Server, fresh_city_database
+from gis_core.database import connect_kwargs
 from tests.api.fuzzing import CALLERS, Report, create_accounts, fuzz, fuzz_statefully
 
 BENCH_DATABASE = "citygis_bench_fuzz"
@@ -31,13 +29,7 @@ STATEFUL_CALLERS = ("admin1", "citizen1", "facilitystaff", "planner1")
 
 
 def prepare() -> URL:
-    url = database_url().set(database=BENCH_DATABASE)
-    with psycopg_connect(url.set(database="postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}" TEMPLATE template0')
-    upgrade(url)
-    load_city(url, progress=False)
-    return url
+    return fresh_city_database(BENCH_DATABASE)
 
 
 def accounts(url: URL) -> dict[str, str]:

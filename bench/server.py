@@ -15,10 +15,24 @@ from types import TracebackType
 
 from sqlalchemy.engine import URL
 
+from data.load import load_city
+from gis_core.database import database_url, psycopg_connect
+from gis_core.migrate import upgrade
 from gis_core.settings import PROJECT_ROOT
 
 CITYGIS = PROJECT_ROOT / ".venv" / "bin" / "citygis"
 READY_PATH = "/collections/bench_points/queryables"
+
+
+def fresh_city_database(name: str) -> URL:
+    """The database ``name`` made anew on the project's server: migrated, the city loaded."""
+    url = database_url().set(database=name)
+    with psycopg_connect(url.set(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    upgrade(url)
+    load_city(url, progress=False)
+    return url
 
 
 def free_port() -> int:
