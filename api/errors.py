@@ -165,6 +165,8 @@ def domain_problem(exc: DomainError) -> Problem:
     problem = kind(exc.message, parameter=exc.field)
     if exc.slug:
         problem.slug = exc.slug
+    if exc.title:
+        problem.title = exc.title
     return problem
 
 

@@ -9,11 +9,21 @@ class DomainError(Exception):
     (``/problems/{slug}``) when a subclass wants one more precise than its kind's."""
 
     slug: str | None = None
+    title: str | None = None  # the problem's title, when the kind's is too general
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class FixedField(DomainError):
+    """A refusal that is always about the same input, named by the subclass's ``field_name``."""
+
+    field_name: str
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, self.field_name)
 
 
 class NotFoundError(DomainError):

@@ -226,19 +226,13 @@ async def patch_shelter(request: Request, pool: PoolDep, user: OfficerDep,
                                                              le=2_147_483_647)],
                         change: ShelterUpdate) -> Response:
     reject_unknown_parameters(request, frozenset())
-    try:
-        async with pool.acquire() as conn, conn.transaction():
-            before, after = await shelters.update_shelter(conn, shelter_id, change,
-                                                          user.username)
-            suspension = await _suspend_if_opened(request, conn, shelter_id, before, after,
-                                                  user.user_id)
-            await audit.record(request, "update", f"shelters:{shelter_id}",
-                               {"before": _plain(before), "after": _plain(after),
-                                "suspension": suspension and suspension["id"]}, conn=conn)
-    except shelters.ShelterNotFound as exc:
-        raise NotFound(str(exc), parameter="shelterId") from None
-    except shelters.StatusConflict as exc:
-        raise InvalidParameter(str(exc), parameter=exc.field) from None
+    async with pool.acquire() as conn, conn.transaction():
+        before, after = await shelters.update_shelter(conn, shelter_id, change, user.username)
+        suspension = await _suspend_if_opened(request, conn, shelter_id, before, after,
+                                              user.user_id)
+        await audit.record(request, "update", f"shelters:{shelter_id}",
+                           {"before": _plain(before), "after": _plain(after),
+                            "suspension": suspension and suspension["id"]}, conn=conn)
     return json_response(_plain(after))
 
 
@@ -292,13 +286,8 @@ async def evacuation_route(request: Request, pool: PoolDep, point: ServicePointD
                            max_depth: MaxDepth = evacuation.DEFAULT_MAX_DEPTH_M) -> Response:
     reject_unknown_parameters(request, frozenset({"lon", "lat", "max_depth"}))
     lon, lat = point
-    try:
-        async with pool.acquire() as conn:
-            route = await evacuation.evacuation_route(conn, lon, lat, max_depth)
-    except evacuation.Unreachable as exc:
-        problem = Problem(str(exc), status=422, parameter="lon")
-        problem.slug, problem.title = "unreachable", "No reachable shelter"
-        raise problem from None
+    async with pool.acquire() as conn:
+        route = await evacuation.evacuation_route(conn, lon, lat, max_depth)
     return json_response(route, media_type="application/geo+json")
 
 
@@ -307,11 +296,8 @@ async def isochrones(request: Request, pool: PoolDep,
                      shelter: Annotated[int, Query(ge=1, le=2_147_483_647)],
                      max_depth: MaxDepth = evacuation.DEFAULT_MAX_DEPTH_M) -> Response:
     reject_unknown_parameters(request, frozenset({"shelter", "max_depth"}))
-    try:
-        async with pool.acquire() as conn:
-            found = await evacuation.shelter_isochrones(conn, shelter, max_depth)
-    except evacuation.UnknownShelter as exc:
-        raise NotFound(str(exc), parameter="shelter") from None
+    async with pool.acquire() as conn:
+        found = await evacuation.shelter_isochrones(conn, shelter, max_depth)
     return json_response(found, media_type="application/geo+json")
 
 

@@ -112,10 +112,7 @@ async def _photo(request: Request, form: FormData) -> str | None:
     upload = form.get("photo")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None
-    try:
-        jpeg = photos.clean_jpeg(await upload.read())
-    except photos.BadPhoto as error:
-        raise InvalidParameter(str(error), parameter="photo") from None
+    jpeg = photos.clean_jpeg(await upload.read())
     return photos.store(request.app.state.settings.var_dir / "uploads" / "reports", jpeg)
 
 

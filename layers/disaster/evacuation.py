@@ -14,6 +14,7 @@ import psycopg
 import shapely
 
 from gis_core import rasters, routing
+from gis_core.errors import FixedField, NotFoundError, RuleViolation
 from layers.base.service import road_lines
 from layers.disaster import reports
 
@@ -29,12 +30,14 @@ OPEN_SHELTERS = """
 """
 
 
-class Unreachable(Exception):
+class Unreachable(FixedField, RuleViolation):
     """No open shelter with room can be reached on foot under the depth threshold."""
 
+    field_name, slug, title = "lon", "unreachable", "No reachable shelter"
 
-class UnknownShelter(LookupError):
-    pass
+
+class UnknownShelter(FixedField, NotFoundError):
+    field_name = "shelter"
 
 
 # --- the graph ------------------------------------------------------------------------------

@@ -9,13 +9,17 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from gis_core.errors import FixedField
+
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 LONGEST_SIDE = 2048
 
 
-class BadPhoto(ValueError):
+class BadPhoto(FixedField):
     """Not an image we accept."""
+
+    field_name = "photo"
 
 
 def _open(data: bytes) -> Image.Image:

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from gis_core.errors import FixedField, NotFoundError
 from layers.disaster.schemas import ShelterUpdate
 
 SHELTER_STATUS_CHANNEL = "citygis_shelter_status"
@@ -20,16 +21,14 @@ STATUS_COLUMNS = ("id", "name", "status", "occupancy", "capacity", "accessibilit
                   "status_updated_at", "updated_by")
 
 
-class ShelterNotFound(LookupError):
-    pass
+class ShelterNotFound(FixedField, NotFoundError):
+    field_name = "shelterId"
 
 
-class StatusConflict(ValueError):
+class StatusConflict(FixedField):
     """The requested status contradicts the occupancy and capacity (see the policy)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    field_name = "status"
 
 
 def resolve_status(current: str, requested: str | None, occupancy: int,
@@ -39,10 +38,10 @@ def resolve_status(current: str, requested: str | None, occupancy: int,
         return requested or current
     reached = occupancy >= capacity
     if requested == "open" and reached:
-        raise StatusConflict("status", f"occupancy {occupancy} reaches the capacity {capacity}: "
+        raise StatusConflict(f"occupancy {occupancy} reaches the capacity {capacity}: "
                                        "the shelter is full")
     if requested == "full" and not reached:
-        raise StatusConflict("status", f"occupancy {occupancy} is below the capacity {capacity}: "
+        raise StatusConflict(f"occupancy {occupancy} is below the capacity {capacity}: "
                                        "report the occupancy to mark the shelter full")
     status = requested or current
     if status == "closed":
