@@ -9,9 +9,10 @@ files (layer imports, rasters, report photos) declare a larger one with ``max_bo
 from __future__ import annotations
 
 import orjson
-from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import PROBLEM_MEDIA_TYPE, body_too_large, instance
 from gis_core.settings import get_settings
 
 MULTIPART_SLACK = 64 * 1024  # the form's framing and small fields around an uploaded file
@@ -20,19 +21,6 @@ IMPORT_LIMIT = _SETTINGS.max_upload_bytes + MULTIPART_SLACK
 RASTER_LIMIT = _SETTINGS.raster_upload_max_bytes
 MAX_REPORT_BYTES = 8 * 1024 * 1024  # a report's form: a phone photo and a note
 REPORT_LIMIT = MAX_REPORT_BYTES + MULTIPART_SLACK
-
-
-def too_large_detail(scope: Scope) -> str:
-    limit = scope.get(MAX_BODY_SIZE_SCOPE_KEY)
-    return f"the request body may have at most {limit} bytes" if limit is not None \
-        else "the request body is too large"
-
-
-def too_large_problem(scope: Scope) -> dict[str, object]:
-    detail = too_large_detail(scope)
-    return {"type": "/problems/payload-too-large", "title": "Request body too large",
-            "status": 413, "detail": detail, "instance": scope.get("path", ""),
-            "invalid-params": [{"name": "body", "reason": detail}]}
 
 
 class ProblemFor413:
@@ -54,9 +42,10 @@ class ProblemFor413:
                     dict(message.get("headers", [])).get(b"content-type", b"")\
                     .startswith(b"text/plain"):
                 rewriting = True
-                body = orjson.dumps(too_large_problem(scope))
+                request = Request(scope)
+                body = orjson.dumps(body_too_large(request).body(instance(request)))
                 await send({"type": "http.response.start", "status": 413, "headers": [
-                    (b"content-type", b"application/problem+json"),
+                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                     (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
                 await send({"type": "http.response.body", "body": body})
             elif not rewriting:

@@ -13,8 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
-from api.body_limits import too_large_detail
 from gis_core.crs import UnknownCrs
 from gis_core.database import DATABASE_LOST, is_database_lost
 from gis_core.edits import FeatureMissing, StaleVersion, VersionRequired
@@ -170,6 +170,14 @@ def domain_problem(exc: DomainError) -> Problem:
     return problem
 
 
+def body_too_large(request: Request) -> PayloadTooLarge:
+    """FastAPI's body limit was passed: the limit of the route (or the application) named."""
+    limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+    detail = (f"the request body may have at most {limit} bytes" if limit is not None
+              else "the request body is too large")
+    return PayloadTooLarge(detail, parameter="body")
+
+
 def instance(request: Request) -> str:
     """The request's path as a URI reference (``instance``): the scope's is percent-decoded
     (``request.url`` even drops its tabs and newlines), and a path of other characters is not
@@ -294,8 +302,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 413:  # FastAPI's body limit, raised while the route reads
-            detail = too_large_detail(request.scope)
-            return problem_response(PayloadTooLarge(detail, parameter="body"), request)
+            return problem_response(body_too_large(request), request)
         problem = Problem(str(exc.detail), status=exc.status_code, headers=exc.headers)
         problem.title = HTTPStatus(exc.status_code).phrase
         problem.slug = problem.title.lower().replace(" ", "-")
