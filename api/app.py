@@ -22,9 +22,9 @@ from api.security_headers import SecurityHeaders
 from gis_core import user_layers
 from gis_core.catalog import Catalog
 from gis_core.database import create_pool, database_url
-from gis_core.domain import Domain
+from gis_core.domain import Domain, domain_folders
 from gis_core.events import Listener
-from gis_core.migrate import check_current, domain_folders
+from gis_core.migrate import check_current
 from gis_core.settings import Settings, get_settings
 from gis_core.tiles import TileCache
 from gis_core.versions import LayerVersions

@@ -19,6 +19,7 @@ from gis_core.catalog import Layer
 from gis_core.database import database_url, ensure_database, psycopg_connect
 from gis_core.migrate import upgrade
 from gis_core.schema import layer_geometry_sql
+from layers import migration_folders
 
 BENCH_DATABASE = "citygis_bench"
 POINTS = 1_000_000
@@ -112,7 +113,7 @@ def load(points: int = POINTS, polygons: int = POLYGONS) -> URL:
     url = bench_url()
     if ensure_database(url):
         print(f"created database {url.database}")
-    upgrade(url)
+    upgrade(url, migration_folders())
     for layer, count, seed in ((BENCH_POINTS, points, SEED), (BENCH_POLYGONS, polygons, -SEED)):
         started = time.perf_counter()
         loaded = load_layer(url, layer, count, seed)

@@ -19,6 +19,7 @@ from data.load import load_city
 from gis_core.database import database_url, psycopg_connect
 from gis_core.migrate import upgrade
 from gis_core.settings import PROJECT_ROOT
+from layers import migration_folders
 
 CITYGIS = PROJECT_ROOT / ".venv" / "bin" / "citygis"
 READY_PATH = "/collections/bench_points/queryables"
@@ -30,7 +31,7 @@ def fresh_city_database(name: str) -> URL:
     with psycopg_connect(url.set(database="postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-    upgrade(url)
+    upgrade(url, migration_folders())
     load_city(url, progress=False)
     return url
 

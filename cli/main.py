@@ -64,12 +64,13 @@ def _ensure_server() -> None:
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
     from gis_core.migrate import current_revision, upgrade
+    from layers import migration_folders
 
     url = database_url()
     if ensure_database(url):
         print(f"created database {url.database}")
     before = current_revision(url)
-    upgrade(url)
+    upgrade(url, migration_folders())
     after = current_revision(url)
     print(f"schema at {after}" + ("" if before == after else f" (was {before})"))
     return 0

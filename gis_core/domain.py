@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,3 +105,8 @@ def resolve(reference: str) -> Any:
     if not attribute:
         raise ValueError(f"{reference!r} is not 'module:attribute'")
     return getattr(importlib.import_module(module), attribute)
+
+
+def domain_folders(domains: Iterable[Domain]) -> list[Path]:
+    """The migrations folders of ``domains`` (for gis_core.migrate)."""
+    return [folder for domain in domains if (folder := domain.migrations_folder()) is not None]

@@ -3,8 +3,9 @@
 Where migrations live. The platform's own revisions (PostGIS, layer versions, identity and
 audit, feature history, planners' layers, rate limits) are in gis_core/migrations/versions;
 each domain's are in the folder its ``Domain.migrations`` names (layers/<domain>/migrations).
-``version_locations`` lists the core folder and every registered domain's, and Alembic reads
-them as one set of revisions: it does not care which folder a revision file is in.
+``version_locations`` lists the core folder and the domains' folders (``layers.migration_folders()``
+for the registered ones: every caller passes them, as gis_core knows no domain), and Alembic
+reads them as one set of revisions: it does not care which folder a revision file is in.
 
 The shared history. Revisions 0001–0014 were one chain before domains had folders, and every
 existing database records their ids, so they keep their ids, their order and their SQL. Each
@@ -23,34 +24,20 @@ and ``check_current`` compares the sets of heads.
 
 from __future__ import annotations
 
-import importlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import URL
 
-if TYPE_CHECKING:
-    from gis_core.domain import Domain
-
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CORE_VERSIONS = MIGRATIONS / "versions"
 
 
-def domain_folders(domains: Iterable[Domain] | None = None) -> list[Path]:
-    """The migrations folders of ``domains``; of the registered ones (layers.DOMAINS) unless
-    given. ``layers`` is imported here, when asked, because gis_core sits below it."""
-    if domains is None:
-        domains = importlib.import_module("layers").DOMAINS
-    return [folder for domain in domains if (folder := domain.migrations_folder()) is not None]
-
-
-def alembic_config(url: URL, folders: Sequence[Path] | None = None) -> Config:
-    """``folders``: the domains' migrations folders, ``domain_folders()`` unless given."""
-    folders = domain_folders() if folders is None else folders
+def alembic_config(url: URL, folders: Sequence[Path]) -> Config:
+    """``folders``: the domains' migrations folders (beside the core one)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
@@ -60,11 +47,11 @@ def alembic_config(url: URL, folders: Sequence[Path] | None = None) -> Config:
     return config
 
 
-def upgrade(url: URL, revision: str = "heads", folders: Sequence[Path] | None = None) -> None:
+def upgrade(url: URL, folders: Sequence[Path], revision: str = "heads") -> None:
     command.upgrade(alembic_config(url, folders), revision)
 
 
-def downgrade(url: URL, revision: str, folders: Sequence[Path] | None = None) -> None:
+def downgrade(url: URL, folders: Sequence[Path], revision: str) -> None:
     command.downgrade(alembic_config(url, folders), revision)
 
 
@@ -83,7 +70,7 @@ class SchemaBehind(RuntimeError):
     """The database is not migrated to this code's revisions."""
 
 
-def script_heads(folders: Sequence[Path] | None = None) -> set[str]:
+def script_heads(folders: Sequence[Path]) -> set[str]:
     from alembic.script import ScriptDirectory
 
     config = alembic_config(URL.create("postgresql"), folders)
@@ -91,7 +78,7 @@ def script_heads(folders: Sequence[Path] | None = None) -> set[str]:
     return set(ScriptDirectory.from_config(config).get_heads(consider_depends_on=True))
 
 
-def check_current(url: URL, folders: Sequence[Path] | None = None) -> None:
+def check_current(url: URL, folders: Sequence[Path]) -> None:
     """Refuse to serve a database whose schema is older (or newer) than the code: the heads
     applied must be the heads of every branch, no more and no fewer."""
     applied = set((current_revision(url) or "").split(", ")) - {""}

@@ -14,6 +14,7 @@ from gis_core.cluster import LocalCluster
 from gis_core.database import database_url, ensure_database, psycopg_connect, uses_local_cluster
 from gis_core.migrate import upgrade
 from gis_core.settings import Settings, get_settings
+from layers import migration_folders
 from tests.leaks import ProblemRecorder
 
 RUN_ID = f"{os.getpid()}"
@@ -59,7 +60,7 @@ def template_db(server_url: URL) -> Iterator[str]:
 
     name = f"citygis_test_tpl_{RUN_ID}"
     url = _create_database(server_url, name)
-    upgrade(url)
+    upgrade(url, migration_folders())
     load_city(url, progress=False)
     yield name
     _drop_database(server_url, name)

@@ -14,18 +14,17 @@ from sqlalchemy.engine import URL
 
 from data.load import load_city
 from gis_core.database import psycopg_connect
-from gis_core.domain import Domain
+from gis_core.domain import Domain, domain_folders
 from gis_core.migrate import (
     SchemaBehind,
     alembic_config,
     check_current,
     current_revision,
-    domain_folders,
     downgrade,
     script_heads,
     upgrade,
 )
-from layers import DOMAINS
+from layers import DOMAINS, migration_folders
 from tests.conftest import RUN_ID, _create_database, _drop_database
 
 # The ids existing databases hold: they never change, whichever folder their file is in.
@@ -37,6 +36,7 @@ SHARED_HISTORY = (
 )
 BRANCHES = {"core": "core_branch", "base": "base_branch", "facilities": "facilities_branch",
             "disaster": "disaster_branch"}
+FOLDERS = migration_folders()
 HEADS = {"core_branch", "base_branch", "0015_outbox_notify", "disaster_branch"}  # the newest
 
 # A row in each table the city's load leaves empty, written as the code of revision 0012 wrote
@@ -145,29 +145,29 @@ def _fill_at_0012(url: URL) -> None:
 
 
 def test_the_shared_history_keeps_its_ids_and_order() -> None:
-    scripts = ScriptDirectory.from_config(alembic_config(URL.create("postgresql")))
+    scripts = ScriptDirectory.from_config(alembic_config(URL.create("postgresql"), FOLDERS))
     chain = [rev.revision for rev in scripts.iterate_revisions("0014_token_expiry", "base")]
     assert tuple(reversed(chain)) == SHARED_HISTORY
     for label, revision in BRANCHES.items():
         script = scripts.get_revision(revision)
         assert script.branch_labels == {label}
         assert script.down_revision == "0014_token_expiry"
-    assert script_heads() == HEADS
+    assert script_heads(FOLDERS) == HEADS
 
 
 def test_a_database_of_the_single_chain_upgrades_without_losing_a_row(empty_db: URL) -> None:
-    upgrade(empty_db, "0012_rate_limits")
+    upgrade(empty_db, FOLDERS, "0012_rate_limits")
     _fill_at_0012(empty_db)
     columns = _table_columns(empty_db)
     before = _fingerprints(empty_db, _kept_columns(columns))
     assert [table for table, (count, _) in before.items() if count == 0] == []
 
-    upgrade(empty_db, "0014_token_expiry")  # the head before migrations had branches
+    upgrade(empty_db, FOLDERS, "0014_token_expiry")  # the head before migrations had branches
     with pytest.raises(SchemaBehind, match="core_branch"):
-        check_current(empty_db)
-    upgrade(empty_db)
+        check_current(empty_db, FOLDERS)
+    upgrade(empty_db, FOLDERS)
 
-    check_current(empty_db)
+    check_current(empty_db, FOLDERS)
     after_columns = _table_columns(empty_db)
     for table, names in _kept_columns(columns).items():
         assert set(names) <= set(after_columns[table]), table
@@ -180,13 +180,13 @@ def test_a_database_of_the_single_chain_upgrades_without_losing_a_row(empty_db: 
 def test_the_newest_revisions_go_down_and_up_again(fresh_db_url: URL) -> None:
     counts = {table: count for table, (count, _) in
               _fingerprints(fresh_db_url, _kept_columns(_table_columns(fresh_db_url))).items()}
-    downgrade(fresh_db_url, "0012_rate_limits")
+    downgrade(fresh_db_url, FOLDERS, "0012_rate_limits")
     assert current_revision(fresh_db_url) == "0012_rate_limits"
     with pytest.raises(SchemaBehind):
-        check_current(fresh_db_url)
+        check_current(fresh_db_url, FOLDERS)
 
-    upgrade(fresh_db_url)
-    check_current(fresh_db_url)
+    upgrade(fresh_db_url, FOLDERS)
+    check_current(fresh_db_url, FOLDERS)
     again = _fingerprints(fresh_db_url, _kept_columns(_table_columns(fresh_db_url)))
     assert {table: count for table, (count, _) in again.items()} == counts
 
@@ -227,15 +227,15 @@ def test_a_new_domains_migrations_folder_joins_the_heads(fresh_db_url: URL, tmp_
     assert script_heads(folders) == {*HEADS, "counters_0001"} - {"core_branch"}
     with pytest.raises(SchemaBehind, match="counters_0001"):
         check_current(fresh_db_url, folders)
-    upgrade(fresh_db_url, folders=folders)
+    upgrade(fresh_db_url, folders)
     assert _has_table(fresh_db_url, "service_counter")
     check_current(fresh_db_url, folders)
     with pytest.raises(SchemaBehind):  # code without the domain refuses the newer database
-        check_current(fresh_db_url)
+        check_current(fresh_db_url, FOLDERS)
 
-    downgrade(fresh_db_url, "counters@base", folders)
+    downgrade(fresh_db_url, folders, "counters@base")
     assert not _has_table(fresh_db_url, "service_counter")
-    check_current(fresh_db_url)
+    check_current(fresh_db_url, FOLDERS)
 
 
 def test_every_registered_domain_names_its_migrations_folder() -> None:
