@@ -14,6 +14,7 @@ A search source is a ``SearchSource``: the layer it reads and ``find(conn, query
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 from collections.abc import Awaitable, Callable, Iterable
@@ -99,6 +100,7 @@ class Domain:
         return Path(next(iter(spec.submodule_search_locations)))
 
 
+@functools.cache  # the answers of /places/at and /search resolve their parts on every request
 def resolve(reference: str) -> Any:
     """``"package.module:attribute"`` → the attribute."""
     module, _, attribute = reference.partition(":")
